@@ -1,0 +1,28 @@
+// The one matrix convention of fathom: column-major float32 matrices, features × samples.
+// A batch of n samples is a matrix whose n columns are the samples, so a layer reads as in
+// SPEC §1: V = W·Y + b with W (units × inputs), Y (inputs × n), V (units × n).
+#pragma once
+
+#include <Eigen/Core>
+#include <cstdint>
+
+namespace fathom {
+
+using Scalar = float;
+using Index = Eigen::Index;
+using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor>;
+using Vector = Eigen::Matrix<Scalar, Eigen::Dynamic, 1>;
+// Views over contiguous column-major storage (leading dimension == rows). Layers hand these
+// out over their preallocated buffers so the training step never allocates.
+using MatrixView = Eigen::Map<Matrix>;
+using ConstMatrixView = Eigen::Map<const Matrix>;
+
+// The first n columns of m, as a contiguous view (columns are contiguous in column-major).
+inline MatrixView left_cols(Matrix& m, Index n) { return MatrixView(m.data(), m.rows(), n); }
+inline ConstMatrixView left_cols(const Matrix& m, Index n) {
+  return ConstMatrixView(m.data(), m.rows(), n);
+}
+inline ConstMatrixView view(const Matrix& m) { return ConstMatrixView(m.data(), m.rows(), m.cols()); }
+inline MatrixView view(Matrix& m) { return MatrixView(m.data(), m.rows(), m.cols()); }
+
+}  // namespace fathom

@@ -1,0 +1,40 @@
+// Stochastic gradient descent with momentum exactly as SPEC §5:
+//   Δw(t) = −η ∂E/∂w + α Δw(t−1) − λ₂ w(t−1) − λ₁ sign(w(t−1)),   w(t) = w(t−1) + Δw(t)
+// Nesterov (nesterov = true): w(t) = w(t−1) + α Δw(t) − η ∂E/∂w − λ₂ w(t−1) − λ₁ sign(w(t−1))
+// (the look-ahead form used by Keras and PyTorch).
+#pragma once
+
+#include <vector>
+
+#include "fathom/optim/optimizer.hpp"
+
+namespace fathom {
+
+struct SGDOptions {
+  Scalar learning_rate = 0.01f;  // η > 0
+  Scalar momentum = 0;           // α in [0, 1)
+  bool nesterov = false;
+  Scalar l2 = 0;         // λ₂ ≥ 0, weight decay as in SPEC's formula (not scaled by η)
+  Scalar l1 = 0;         // λ₁ ≥ 0
+  Scalar clip_norm = 0;  // > 0: clip the gradient's global L2 norm to this value
+};
+
+class SGD final : public Optimizer {
+ public:
+  explicit SGD(SGDOptions options = {});
+  std::string name() const override { return "sgd"; }
+  std::string config_json() const override;
+  std::unique_ptr<Optimizer> clone() const override { return std::make_unique<SGD>(*this); }
+  std::vector<std::pair<std::string, std::span<Scalar>>> state() override;
+  const SGDOptions& options() const { return options_; }
+
+ protected:
+  void resize_state(std::size_t size) override;
+  void update(std::span<Scalar> w, std::span<const Scalar> g, std::int64_t t) override;
+
+ private:
+  SGDOptions options_;
+  std::vector<Scalar> velocity_;  // Δw(t−1)
+};
+
+}  // namespace fathom

@@ -1,0 +1,155 @@
+// Sequential: the Keras-style model. Add layers, compile with a loss, an optimizer and metrics,
+// then fit / evaluate / predict. Progressive disclosure (STYLE habit 4):
+//   fit()  →  callbacks  →  train_step()  →  forward() / zero_grad() / backward() / step()
+#pragma once
+
+#include <concepts>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "fathom/core/matrix.hpp"
+#include "fathom/core/parameters.hpp"
+#include "fathom/core/rng.hpp"
+#include "fathom/data/scaling.hpp"
+#include "fathom/nn/layer.hpp"
+#include "fathom/nn/loss.hpp"
+#include "fathom/optim/optimizer.hpp"
+#include "fathom/train/history.hpp"
+#include "fathom/train/metrics.hpp"
+
+namespace fathom {
+
+class Callback;
+
+// Holds the optimizer a model is compiled with: any Optimizer by value (SGD({...})), or a name.
+class OptimizerHandle {
+ public:
+  template <std::derived_from<Optimizer> O>
+  OptimizerHandle(O optimizer) : ptr_(std::make_unique<O>(std::move(optimizer))) {}  // NOLINT
+  OptimizerHandle(std::unique_ptr<Optimizer> optimizer) : ptr_(std::move(optimizer)) {}  // NOLINT
+  OptimizerHandle(const char* name) : ptr_(make_optimizer(name)) {}                      // NOLINT
+  OptimizerHandle(const std::string& name) : ptr_(make_optimizer(name)) {}               // NOLINT
+  std::unique_ptr<Optimizer> release() { return std::move(ptr_); }
+
+ private:
+  std::unique_ptr<Optimizer> ptr_;
+};
+
+struct CompileOptions {
+  Loss loss = Loss("mse");
+  OptimizerHandle optimizer = OptimizerHandle("sgd");
+  std::vector<std::string> metrics = {};
+};
+
+struct FitOptions {
+  int epochs = 1;
+  Index batch_size = 32;  // 1 = online (stochastic) GD; ≥ number of samples = full batch
+  bool shuffle = true;    // a new sample order every epoch
+  // Hold out this fraction of the samples (the last ones, before shuffling, as Keras does).
+  double validation_split = 0;
+  // Or explicit validation data (features × n and outputs × n); both or neither.
+  const Matrix* validation_x = nullptr;
+  const Matrix* validation_y = nullptr;
+  std::vector<Callback*> callbacks = {};
+  int initial_epoch = 0;  // to resume: epochs run from initial_epoch to epochs − 1
+};
+
+// Metadata a model file carries besides the network.
+struct ModelInfo {
+  InputScaling scaling;                  // applied to inputs by fit/evaluate/predict
+  std::vector<std::string> class_names;  // one per output (classification)
+  std::string task;                      // "classify", "multilabel", "regress", or ""
+};
+
+class Sequential {
+ public:
+  explicit Sequential(Index input_dim, std::uint64_t seed = 0);
+  Sequential(const Sequential& other);
+  Sequential& operator=(const Sequential& other);
+  Sequential(Sequential&&) noexcept = default;
+  Sequential& operator=(Sequential&&) noexcept = default;
+  ~Sequential();
+
+  // Appends a layer (Dense, Dropout, ...); its input width is the previous layer's output.
+  template <std::derived_from<Layer> L>
+  L& add(L layer) {
+    auto ptr = std::make_unique<L>(std::move(layer));
+    L& ref = *ptr;
+    add_layer(std::move(ptr));
+    return ref;
+  }
+  void add_layer(std::unique_ptr<Layer> layer);
+
+  // Builds the parameter arena, draws the initial weights (from the seed) and binds the
+  // optimizer. Compiling again re-initializes the weights.
+  void compile(CompileOptions options);
+  bool compiled() const { return optimizer_ != nullptr; }
+
+  // Trains on x (inputs × n) and y (outputs × n). Throws on bad shapes, NaN/Inf data,
+  // invalid options, or a loss that diverges to NaN/Inf (weights are then left as they were
+  // before the diverging step).
+  History fit(const Matrix& x, const Matrix& y, const FitOptions& options = {});
+  // "loss" and every compiled metric, over the whole of x, y.
+  Logs evaluate(const Matrix& x, const Matrix& y, Index batch_size = 256);
+  // Outputs (outputs × n) for inputs x (inputs × n).
+  Matrix predict(const Matrix& x, Index batch_size = 256);
+  // argmax per column (one output: threshold 0.5).
+  std::vector<Index> predict_classes(const Matrix& x, Index batch_size = 256);
+  // Keras-like table: layer, output shape, parameters, activation; totals; loss, optimizer.
+  std::string summary() const;
+
+  // One mini-batch: forward, zero_grad, backward, step. Returns the batch loss (before the step).
+  double train_step(ConstMatrixView x, ConstMatrixView y);
+  // The four verbs, for a loop of one's own. x is used as given (no input scaling).
+  ConstMatrixView forward(ConstMatrixView x, bool training = false);
+  void zero_grad() { params_.zero_grad(); }
+  // Loss of the last forward against y; accumulates every gradient (BP1–BP4).
+  double backward(ConstMatrixView y);
+  void step();
+
+  // Sizes every buffer for batches of up to max_batch samples (fit does this itself).
+  void reserve(Index max_batch);
+
+  Index input_dim() const { return input_dim_; }
+  Index output_dim() const;
+  std::size_t layer_count() const { return layers_.size(); }
+  Layer& layer(std::size_t i) { return *layers_.at(i); }
+  const Layer& layer(std::size_t i) const { return *layers_.at(i); }
+  Parameters& parameters() { return params_; }
+  const Parameters& parameters() const { return params_; }
+  Optimizer& optimizer();
+  const Optimizer& optimizer() const;
+  const Loss& loss() const { return loss_; }
+  const std::vector<std::string>& metric_names() const { return metric_names_; }
+  Rng& rng() { return rng_; }
+  const Rng& rng() const { return rng_; }
+  // The last layer's activation (linear if the model ends in a non-Dense layer).
+  Activation output_activation() const;
+
+  ModelInfo info;
+  History history;             // appended to by every fit(), kept in the model file
+  bool stop_training = false;  // set by a callback to end fit() after the current epoch
+
+ private:
+  void check_data(const Matrix& x, const Matrix& y, const char* what) const;
+  void run_epoch_metrics(ConstMatrixView A, ConstMatrixView T);
+
+  Index input_dim_;
+  std::vector<std::unique_ptr<Layer>> layers_;
+  Parameters params_;
+  std::unique_ptr<Optimizer> optimizer_;
+  Loss loss_;
+  std::vector<std::string> metric_names_;
+  std::vector<std::unique_ptr<Metric>> metrics_;
+  Rng rng_;
+  Index reserved_ = 0;
+  // Per-batch buffers (sized by reserve): gathered batch, output gradient, backprop scratch.
+  Matrix batch_x_, batch_y_, grad_out_, scratch_a_, scratch_b_;
+  std::vector<Index> order_;
+  Index last_n_ = 0;
+  const Scalar* last_x_ = nullptr;
+};
+
+}  // namespace fathom

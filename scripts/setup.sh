@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the Debian packages fathom needs, then configures and builds a Release build in build/.
+# Idempotent: packages already present are not fetched again and the build is incremental.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  build-essential cmake pkg-config
+  libeigen3-dev        # matrices and element-wise kernels
+  libopenblas-dev      # GEMM (sgemm/sgemv) for every Dense layer
+  libgtest-dev libgmock-dev  # the test suite
+  libbenchmark-dev     # kernel benchmarks in bench/
+  nlohmann-json3-dev   # model file metadata
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release ${FATHOM_CMAKE_ARGS:-}
+cmake --build build -j"$(nproc)"
