@@ -22,7 +22,8 @@
 namespace fathom {
 namespace {
 
-using json = nlohmann::json;
+// Insertion-ordered, so the metadata reads top-down (input_dim and layers first).
+using json = nlohmann::ordered_json;
 
 // A metadata value of the right JSON type but an impossible content.
 struct BadMetadata : std::runtime_error {
