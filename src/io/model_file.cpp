@@ -3,129 +3,20 @@
 #include "fathom/io/model_file.hpp"
 
 #include <algorithm>
-#include <array>
-#include <bit>
-#include <cmath>
 #include <cstdint>
-#include <cstdio>
 #include <cstring>
-#include <limits>
-#include <nlohmann/json.hpp>
-#include <stdexcept>
-#include <string_view>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "fathom/core/error.hpp"
 #include "fathom/io/atomic_file.hpp"
+#include "model_file_format.hpp"
 
 namespace fathom {
 namespace {
 
-// Insertion-ordered, so the metadata reads top-down (input_dim and layers first).
-using json = nlohmann::ordered_json;
-
-// A metadata value of the right JSON type but an impossible content.
-struct BadMetadata : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-constexpr char kMagic[8] = {'F', 'A', 'T', 'H', 'O', 'M', '\0', '\x1a'};
-constexpr std::uint32_t kFormatVersion = 1;
-constexpr std::size_t kHeaderBytes = 32;
-constexpr std::size_t kChecksumBytes = 4;
-
-// CRC-32 as in zlib, PNG and Python's zlib.crc32 (reflected polynomial 0xEDB88320), so any
-// reader can verify a file with a standard library.
-std::uint32_t crc32(std::string_view bytes) {
-  static constexpr auto table = [] {
-    std::array<std::uint32_t, 256> t{};
-    for (std::uint32_t i = 0; i < 256; ++i) {
-      std::uint32_t c = i;
-      for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-      t[i] = c;
-    }
-    return t;
-  }();
-  std::uint32_t c = 0xFFFFFFFFu;
-  for (const char ch : bytes) c = table[(c ^ static_cast<unsigned char>(ch)) & 0xFFu] ^ (c >> 8);
-  return c ^ 0xFFFFFFFFu;
-}
-
-// Fixed-width little-endian integers, byte by byte so the file is the same on any host.
-template <class U>
-void put_le(std::string& out, U v) {
-  for (std::size_t i = 0; i < sizeof(U); ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFFu));
-}
-template <class U>
-U get_le(std::string_view in, std::size_t at) {
-  U v = 0;
-  for (std::size_t i = 0; i < sizeof(U); ++i) v |= static_cast<U>(static_cast<unsigned char>(in[at + i])) << (8 * i);
-  return v;
-}
-
-// float32 arrays as their raw bits: the only way a round trip is bit-exact (NaN payloads too).
-void put_floats(std::string& out, std::span<const Scalar> xs) {
-  static_assert(sizeof(Scalar) == 4 && std::numeric_limits<Scalar>::is_iec559);
-  if constexpr (std::endian::native == std::endian::little) {
-    out.append(reinterpret_cast<const char*>(xs.data()), xs.size() * 4);
-  } else {
-    for (const Scalar x : xs) put_le(out, std::bit_cast<std::uint32_t>(x));
-  }
-}
-void get_floats(std::string_view in, std::size_t at, std::span<Scalar> xs) {
-  if constexpr (std::endian::native == std::endian::little) {
-    std::memcpy(xs.data(), in.data() + at, xs.size() * 4);
-  } else {
-    for (std::size_t i = 0; i < xs.size(); ++i) xs[i] = std::bit_cast<Scalar>(get_le<std::uint32_t>(in, at + 4 * i));
-  }
-}
-
-// JSON has no NaN or infinity; those are written as the strings "nan", "inf", "-inf". Finite
-// numbers are written by nlohmann::json with round-trip precision, so doubles (and floats,
-// widened exactly to double) come back bit for bit.
-json number(double x) {
-  if (std::isnan(x)) return "nan";
-  if (std::isinf(x)) return x > 0 ? "inf" : "-inf";
-  return x;
-}
-double number(const json& j) {
-  if (j.is_string()) {
-    const auto& s = j.get_ref<const std::string&>();
-    if (s == "nan") return std::numeric_limits<double>::quiet_NaN();
-    if (s == "inf") return std::numeric_limits<double>::infinity();
-    if (s == "-inf") return -std::numeric_limits<double>::infinity();
-    throw BadMetadata("expected a number, found \"" + s + "\"");
-  }
-  return j.get<double>();
-}
-json vector_json(const Vector& v) {
-  json a = json::array();
-  for (Index i = 0; i < v.size(); ++i) a.push_back(number(v[i]));
-  return a;
-}
-Vector vector_from(const json& a) {
-  Vector v(static_cast<Index>(a.size()));
-  for (std::size_t i = 0; i < a.size(); ++i) v[static_cast<Index>(i)] = static_cast<Scalar>(number(a.at(i)));
-  return v;
-}
-std::string hex64(std::uint64_t x) {
-  char buf[19];
-  std::snprintf(buf, sizeof buf, "0x%016llx", static_cast<unsigned long long>(x));
-  return buf;
-}
-std::uint64_t from_hex64(const json& j) {
-  const auto& s = j.get_ref<const std::string&>();
-  std::uint64_t x = 0;
-  std::size_t used = 0;
-  try {
-    x = std::stoull(s, &used, 16);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (s.empty() || used != s.size()) throw BadMetadata("expected a hexadecimal number, found \"" + s + "\"");
-  return x;
-}
+using namespace model_file;  // NOLINT: the format's own vocabulary, used throughout
 
 json array_entry(const std::string& name, std::size_t byte_offset, std::size_t count) {
   return {{"name", name}, {"byte_offset", byte_offset}, {"count", count}};
