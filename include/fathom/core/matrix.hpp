@@ -24,5 +24,8 @@ inline ConstMatrixView left_cols(const Matrix& m, Index n) {
 }
 inline ConstMatrixView view(const Matrix& m) { return ConstMatrixView(m.data(), m.rows(), m.cols()); }
 inline MatrixView view(Matrix& m) { return MatrixView(m.data(), m.rows(), m.cols()); }
+// A writable view seen as read-only (Eigen does not convert Map<T> to Map<const T> implicitly).
+inline ConstMatrixView cview(const MatrixView& m) { return ConstMatrixView(m.data(), m.rows(), m.cols()); }
+inline ConstMatrixView cview(const Matrix& m) { return ConstMatrixView(m.data(), m.rows(), m.cols()); }
 
 }  // namespace fathom

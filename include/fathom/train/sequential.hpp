@@ -134,7 +134,13 @@ class Sequential {
 
  private:
   void check_data(const Matrix& x, const Matrix& y, const char* what) const;
-  void run_epoch_metrics(ConstMatrixView A, ConstMatrixView T);
+  void require_compiled(const char* what) const;
+  // Loss of the last forward's outputs A against T (from the logits when the pair is fused).
+  double batch_loss(ConstMatrixView A, ConstMatrixView T) const;
+  // Copies columns [start, start + n) of x (or the columns order_[start..] when `ordered`)
+  // into batch_x_ and applies the input scaling.
+  ConstMatrixView gather(ConstMatrixView x, Index start, Index n, bool ordered, Matrix& buffer);
+  Logs evaluate_view(ConstMatrixView x, ConstMatrixView y, Index batch_size);
 
   Index input_dim_;
   std::vector<std::unique_ptr<Layer>> layers_;
@@ -148,8 +154,12 @@ class Sequential {
   // Per-batch buffers (sized by reserve): gathered batch, output gradient, backprop scratch.
   Matrix batch_x_, batch_y_, grad_out_, scratch_a_, scratch_b_;
   std::vector<Index> order_;
+  // Where each layer's input of the last forward lives, and the model's output.
+  std::vector<const Scalar*> inputs_;
+  const Scalar* output_ = nullptr;
   Index last_n_ = 0;
-  const Scalar* last_x_ = nullptr;
+  Index max_width_ = 0;
+  std::uint64_t seed_;
 };
 
 }  // namespace fathom

@@ -1,0 +1,26 @@
+// fathom: feedforward neural networks (perceptrons and MLPs) trained by backpropagation.
+// This umbrella header brings in the whole public API; each concept also has its own header.
+#pragma once
+
+#include "fathom/core/error.hpp"
+#include "fathom/core/gemm.hpp"
+#include "fathom/core/matrix.hpp"
+#include "fathom/core/parameters.hpp"
+#include "fathom/core/rng.hpp"
+#include "fathom/data/scaling.hpp"
+#include "fathom/io/model_file.hpp"
+#include "fathom/nn/activation.hpp"
+#include "fathom/nn/dense.hpp"
+#include "fathom/nn/dropout.hpp"
+#include "fathom/nn/initializer.hpp"
+#include "fathom/nn/layer.hpp"
+#include "fathom/nn/loss.hpp"
+#include "fathom/optim/adaptive.hpp"
+#include "fathom/optim/optimizer.hpp"
+#include "fathom/optim/schedule.hpp"
+#include "fathom/optim/sgd.hpp"
+#include "fathom/train/callbacks.hpp"
+#include "fathom/train/history.hpp"
+#include "fathom/train/metrics.hpp"
+#include "fathom/train/perceptron.hpp"
+#include "fathom/train/sequential.hpp"

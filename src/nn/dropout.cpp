@@ -1,0 +1,61 @@
+// Inverted dropout (SPEC §5: "dropout is named as the way to sparse models").
+#include "fathom/nn/dropout.hpp"
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "fathom/core/error.hpp"
+
+namespace fathom {
+
+Dropout::Dropout(Scalar rate) : rate_(rate) {
+  require(std::isfinite(rate) && rate >= 0 && rate < 1,
+          "Dropout: rate must be in [0, 1), got " + std::to_string(rate));
+}
+
+std::string Dropout::describe() const {
+  std::ostringstream out;
+  out << "dropout " << rate_;
+  return out.str();
+}
+
+void Dropout::reserve(Index max_batch) {
+  mask_.resize(input_dim_, max_batch);
+  Y_.resize(input_dim_, max_batch);
+}
+
+// X, the mask and Y are (inputs, n).
+ConstMatrixView Dropout::forward(ConstMatrixView X, const Parameters& params, bool training, Rng& rng) {
+  (void)params;
+  require<ShapeError>(X.rows() == input_dim_, "layer \"" + name_ + "\": expected " + std::to_string(input_dim_) +
+                                                  " inputs, got " + std::to_string(X.rows()));
+  require<ShapeError>(X.cols() <= Y_.cols(), "layer \"" + name_ + "\": batch exceeds the reserved size");
+  last_training_ = training && rate_ > 0;
+  if (!last_training_) return X;
+  const Index n = X.cols();
+  MatrixView mask = left_cols(mask_, n);
+  MatrixView Y = left_cols(Y_, n);
+  const Scalar keep_scale = 1 / (1 - rate_);
+  for (Index i = 0; i < mask.size(); ++i) mask.data()[i] = rng.uniform() >= rate_ ? keep_scale : 0.0f;
+  Y = X.cwiseProduct(mask);
+  return cview(Y);
+}
+
+void Dropout::backward(ConstMatrixView X, ConstMatrixView grad, bool grad_is_delta, Parameters& params,
+                       MatrixView* dX) {
+  (void)X, (void)grad_is_delta, (void)params;
+  if (dX == nullptr) return;
+  if (last_training_) {
+    *dX = grad.cwiseProduct(left_cols(mask_, grad.cols()));
+  } else {
+    *dX = grad;
+  }
+}
+
+std::string Dropout::config_json() const {
+  nlohmann::json j{{"rate", rate_}, {"name", name_}};
+  return j.dump();
+}
+
+}  // namespace fathom

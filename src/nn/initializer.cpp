@@ -1,0 +1,93 @@
+// Weight initializers: uniform, normal, Glorot/Xavier, He, constant.
+#include "fathom/nn/initializer.hpp"
+
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <sstream>
+
+#include "fathom/core/error.hpp"
+
+namespace fathom {
+namespace {
+
+struct Entry {
+  const char* name;
+  InitKind kind;
+  bool has_value;
+  Scalar default_value;
+};
+constexpr std::array<Entry, 9> kTable{{
+    {"uniform", InitKind::Uniform, true, 0.05f},
+    {"normal", InitKind::Normal, true, 0.05f},
+    {"glorot_uniform", InitKind::GlorotUniform, false, 0},
+    {"glorot_normal", InitKind::GlorotNormal, false, 0},
+    {"he_uniform", InitKind::HeUniform, false, 0},
+    {"he_normal", InitKind::HeNormal, false, 0},
+    {"constant", InitKind::Constant, true, 0},
+    {"zeros", InitKind::Constant, false, 0},
+    {"ones", InitKind::Constant, false, 1},
+}};
+
+}  // namespace
+
+Initializer::Initializer(std::string_view text) {
+  std::string_view base = text;
+  std::string_view arg;
+  if (auto open = text.find('('); open != std::string_view::npos && text.back() == ')') {
+    base = text.substr(0, open);
+    arg = text.substr(open + 1, text.size() - open - 2);
+  }
+  for (const auto& e : kTable) {
+    if (base != e.name) continue;
+    Scalar value = e.default_value;
+    if (!arg.empty()) {
+      auto [end, ec] = std::from_chars(arg.data(), arg.data() + arg.size(), value);
+      if (!e.has_value || ec != std::errc() || end != arg.data() + arg.size()) {
+        throw InvalidArgument("initializer \"" + std::string(text) + "\": bad parameter");
+      }
+    }
+    if ((e.kind == InitKind::Uniform || e.kind == InitKind::Normal) && !(value > 0)) {
+      throw InvalidArgument("initializer \"" + std::string(text) + "\": scale must be > 0");
+    }
+    kind_ = e.kind;
+    value_ = value;
+    return;
+  }
+  std::string known;
+  for (const auto& e : kTable) known += (known.empty() ? "" : ", ") + std::string(e.name);
+  throw InvalidArgument("unknown initializer \"" + std::string(text) + "\"; known: " + known);
+}
+
+std::string Initializer::name() const {
+  for (const auto& e : kTable) {
+    if (e.kind != kind_ || (e.kind == InitKind::Constant && e.has_value == false)) continue;
+    if (!e.has_value) return e.name;
+    std::ostringstream out;
+    out << e.name << '(' << value_ << ')';
+    return out.str();
+  }
+  return "?";
+}
+
+void Initializer::fill(MatrixView W, Index fan_in, Index fan_out, Rng& rng) const {
+  const double fans = double(std::max<Index>(1, fan_in + fan_out));
+  const double in = double(std::max<Index>(1, fan_in));
+  double limit = 0, stddev = 0;
+  bool uniform = true;
+  switch (kind_) {
+    case InitKind::Constant: W.setConstant(value_); return;
+    case InitKind::Uniform: limit = value_; break;
+    case InitKind::Normal: stddev = value_, uniform = false; break;
+    case InitKind::GlorotUniform: limit = std::sqrt(6.0 / fans); break;
+    case InitKind::GlorotNormal: stddev = std::sqrt(2.0 / fans), uniform = false; break;
+    case InitKind::HeUniform: limit = std::sqrt(6.0 / in); break;
+    case InitKind::HeNormal: stddev = std::sqrt(2.0 / in), uniform = false; break;
+  }
+  Scalar* w = W.data();
+  for (Index i = 0; i < W.size(); ++i) {
+    w[i] = static_cast<Scalar>(uniform ? rng.uniform(-limit, limit) : stddev * rng.normal());
+  }
+}
+
+}  // namespace fathom

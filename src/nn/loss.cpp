@@ -1,0 +1,193 @@
+// The loss table (SPEC §3): every cost function of fathom, its value and its gradient.
+#include "fathom/nn/loss.hpp"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <sstream>
+
+#include "fathom/core/error.hpp"
+
+namespace fathom {
+namespace {
+
+struct Entry {
+  const char* name;
+  LossKind kind;
+};
+constexpr std::array<Entry, 5> kTable{{
+    {"mse", LossKind::Mse},
+    {"mae", LossKind::Mae},
+    {"huber", LossKind::Huber},
+    {"bce", LossKind::Bce},
+    {"cce", LossKind::Cce},
+}};
+
+// Probabilities are clamped this far from 0 and 1 before a log, so log never sees 0.
+constexpr double kEps = 1e-7;
+
+void check_shapes(ConstMatrixView A, ConstMatrixView T) {
+  if (A.rows() != T.rows() || A.cols() != T.cols()) {
+    throw ShapeError("loss: outputs are " + std::to_string(A.rows()) + "x" + std::to_string(A.cols()) +
+                     " but targets are " + std::to_string(T.rows()) + "x" + std::to_string(T.cols()));
+  }
+}
+
+double clamp_p(double p) { return std::clamp(p, kEps, 1 - kEps); }
+
+}  // namespace
+
+Loss::Loss(LossKind kind, Scalar delta) : kind_(kind), delta_(kind == LossKind::Huber ? delta : 1) {
+  require(std::isfinite(delta) && delta > 0, "huber: delta must be > 0, got " + std::to_string(delta));
+}
+
+Loss::Loss(std::string_view text) {
+  std::string_view base = text;
+  std::string_view arg;
+  if (auto open = text.find('('); open != std::string_view::npos && text.back() == ')') {
+    base = text.substr(0, open);
+    arg = text.substr(open + 1, text.size() - open - 2);
+  }
+  for (const auto& e : kTable) {
+    if (base != e.name) continue;
+    Scalar delta = 1;
+    if (!arg.empty()) {
+      auto [end, ec] = std::from_chars(arg.data(), arg.data() + arg.size(), delta);
+      if (e.kind != LossKind::Huber || ec != std::errc() || end != arg.data() + arg.size()) {
+        throw InvalidArgument("loss \"" + std::string(text) + "\": only huber takes a parameter (a number)");
+      }
+    }
+    *this = Loss(e.kind, delta);
+    return;
+  }
+  std::string known;
+  for (const auto& e : kTable) known += (known.empty() ? "" : ", ") + std::string(e.name);
+  throw InvalidArgument("unknown loss \"" + std::string(text) + "\"; known: " + known);
+}
+
+std::string Loss::name() const {
+  for (const auto& e : kTable) {
+    if (e.kind != kind_) continue;
+    if (kind_ != LossKind::Huber || delta_ == 1) return e.name;
+    std::ostringstream out;
+    out << "huber(" << delta_ << ')';
+    return out.str();
+  }
+  return "?";
+}
+
+bool Loss::fuses_with(const Activation& output) const {
+  return (kind_ == LossKind::Cce && output.kind() == ActivationKind::Softmax) ||
+         (kind_ == LossKind::Bce && output.kind() == ActivationKind::Sigmoid);
+}
+
+double Loss::value(ConstMatrixView A, ConstMatrixView T) const {
+  check_shapes(A, T);
+  const Index size = A.size();
+  const Scalar *a = A.data(), *t = T.data();
+  double sum = 0;
+  switch (kind_) {
+    case LossKind::Mse:
+      for (Index i = 0; i < size; ++i) sum += 0.5 * double(a[i] - t[i]) * double(a[i] - t[i]);
+      break;
+    case LossKind::Mae:
+      for (Index i = 0; i < size; ++i) sum += std::abs(double(a[i]) - t[i]);
+      break;
+    case LossKind::Huber:
+      for (Index i = 0; i < size; ++i) {
+        const double e = std::abs(double(a[i]) - t[i]);
+        sum += e <= delta_ ? 0.5 * e * e : delta_ * (e - 0.5 * delta_);
+      }
+      break;
+    case LossKind::Bce:
+      for (Index i = 0; i < size; ++i) {
+        const double p = clamp_p(a[i]);
+        sum -= t[i] * std::log(p) + (1 - double(t[i])) * std::log(1 - p);
+      }
+      break;
+    case LossKind::Cce:
+      for (Index i = 0; i < size; ++i)
+        if (t[i] != 0) sum -= t[i] * std::log(clamp_p(a[i]));
+      break;
+  }
+  return A.cols() == 0 ? 0.0 : sum / double(A.cols());
+}
+
+double Loss::value(ConstMatrixView A, ConstMatrixView T, const Activation& output, ConstMatrixView V) const {
+  if (!fuses_with(output)) return value(A, T);
+  check_shapes(V, T);
+  const Index rows = V.rows(), cols = V.cols();
+  double sum = 0;
+  if (kind_ == LossKind::Cce) {
+    // −Σ_c t_c log softmax(v)_c = Σ_c t_c (logsumexp(v) − v_c)
+    for (Index j = 0; j < cols; ++j) {
+      const Scalar* v = V.data() + j * rows;
+      const Scalar* t = T.data() + j * rows;
+      double m = v[0];
+      for (Index i = 1; i < rows; ++i) m = std::max(m, double(v[i]));
+      double s = 0;
+      for (Index i = 0; i < rows; ++i) s += std::exp(v[i] - m);
+      const double lse = m + std::log(s);
+      for (Index i = 0; i < rows; ++i) sum += t[i] * (lse - v[i]);
+    }
+  } else {
+    // −[t log σ(v) + (1 − t) log(1 − σ(v))] = max(v, 0) − v t + log(1 + e^−|v|)
+    const Scalar *v = V.data(), *t = T.data();
+    for (Index i = 0; i < V.size(); ++i) {
+      const double z = v[i];
+      sum += std::max(z, 0.0) - z * t[i] + std::log1p(std::exp(-std::abs(z)));
+    }
+  }
+  return cols == 0 ? 0.0 : sum / double(cols);
+}
+
+void Loss::gradient(ConstMatrixView A, ConstMatrixView T, MatrixView dA) const {
+  check_shapes(A, T);
+  check_shapes(A, cview(dA));
+  const Index size = A.size();
+  const Scalar inv_n = A.cols() == 0 ? 0.0f : 1.0f / static_cast<Scalar>(A.cols());
+  const Scalar *a = A.data(), *t = T.data();
+  Scalar* d = dA.data();
+  switch (kind_) {
+    case LossKind::Mse:
+      for (Index i = 0; i < size; ++i) d[i] = (a[i] - t[i]) * inv_n;
+      break;
+    case LossKind::Mae:
+      for (Index i = 0; i < size; ++i) {
+        const Scalar e = a[i] - t[i];
+        d[i] = (e > 0 ? 1.0f : e < 0 ? -1.0f : 0.0f) * inv_n;
+      }
+      break;
+    case LossKind::Huber:
+      for (Index i = 0; i < size; ++i) d[i] = std::clamp(a[i] - t[i], -delta_, delta_) * inv_n;
+      break;
+    case LossKind::Bce:
+      for (Index i = 0; i < size; ++i) {
+        const double p = clamp_p(a[i]);
+        d[i] = static_cast<Scalar>((p - t[i]) / (p * (1 - p)) * inv_n);
+      }
+      break;
+    case LossKind::Cce:
+      for (Index i = 0; i < size; ++i) d[i] = static_cast<Scalar>(-t[i] / clamp_p(a[i]) * inv_n);
+      break;
+  }
+}
+
+void Loss::fused_delta(ConstMatrixView A, ConstMatrixView T, MatrixView delta) {
+  check_shapes(A, T);
+  check_shapes(A, cview(delta));
+  const Scalar inv_n = A.cols() == 0 ? 0.0f : 1.0f / static_cast<Scalar>(A.cols());
+  const Index size = A.size();
+  const Scalar *a = A.data(), *t = T.data();
+  Scalar* d = delta.data();
+  for (Index i = 0; i < size; ++i) d[i] = (a[i] - t[i]) * inv_n;
+}
+
+std::vector<std::string> loss_names() {
+  std::vector<std::string> names;
+  for (const auto& e : kTable) names.emplace_back(e.name);
+  return names;
+}
+
+}  // namespace fathom

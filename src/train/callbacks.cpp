@@ -1,0 +1,219 @@
+// The callbacks fit() calls between epochs (ModelCheckpoint lives in model_checkpoint.cpp).
+#include "fathom/train/callbacks.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <iomanip>
+#include <ostream>
+
+#include "fathom/core/error.hpp"
+#include "fathom/train/sequential.hpp"
+
+namespace fathom {
+
+double monitored_value(const Logs& logs, const std::string& monitor) {
+  auto it = logs.find(monitor);
+  if (it == logs.end()) {
+    std::string keys;
+    for (const auto& [k, v] : logs) keys += (keys.empty() ? "" : ", ") + k;
+    throw InvalidArgument("callback monitors \"" + monitor + "\", which this fit does not report; available: " +
+                          keys);
+  }
+  return it->second;
+}
+
+bool monitor_higher_is_better(const std::string& monitor) {
+  for (const char* word : {"accuracy", "r2", "precision", "recall", "f1"}) {
+    if (monitor.find(word) != std::string::npos) return true;
+  }
+  return false;
+}
+
+namespace {
+bool resolve_mode(const std::string& mode, const std::string& monitor) {
+  if (mode == "max") return true;
+  if (mode == "min") return false;
+  require(mode == "auto", "callback mode must be auto, min or max, got \"" + mode + "\"");
+  return monitor_higher_is_better(monitor);
+}
+}  // namespace
+
+// --- EarlyStopping ---
+
+EarlyStopping::EarlyStopping(EarlyStoppingOptions options) : options_(std::move(options)) {
+  require(options_.patience >= 0, "EarlyStopping: patience must be >= 0");
+  require(options_.min_delta >= 0, "EarlyStopping: min_delta must be >= 0");
+  maximize_ = resolve_mode(options_.mode, options_.monitor);
+}
+
+bool EarlyStopping::improved(double value) const {
+  if (best_epoch_ < 0) return true;
+  return maximize_ ? value > best_ + options_.min_delta : value < best_ - options_.min_delta;
+}
+
+void EarlyStopping::on_train_begin(Sequential& model) {
+  (void)model;
+  best_epoch_ = -1;
+  wait_ = 0;
+  stopped_epoch_ = -1;
+  best_weights_.clear();
+}
+
+void EarlyStopping::on_epoch_end(Sequential& model, int epoch, const Logs& logs) {
+  const double value = monitored_value(logs, options_.monitor);
+  if (improved(value)) {
+    best_ = value;
+    best_epoch_ = epoch;
+    wait_ = 0;
+    if (options_.restore_best_weights) {
+      auto w = model.parameters().values();
+      best_weights_.assign(w.begin(), w.end());
+    }
+    return;
+  }
+  if (++wait_ > options_.patience) {
+    stopped_epoch_ = epoch;
+    model.stop_training = true;
+  }
+}
+
+void EarlyStopping::on_train_end(Sequential& model) {
+  if (options_.restore_best_weights && stopped_epoch_ >= 0 && !best_weights_.empty()) {
+    std::copy(best_weights_.begin(), best_weights_.end(), model.parameters().values().begin());
+  }
+}
+
+// --- CSVLogger ---
+
+CSVLogger::CSVLogger(std::string path, bool append) : path_(std::move(path)), append_(append) {}
+
+void CSVLogger::on_train_begin(Sequential& model) {
+  (void)model;
+  std::ofstream out(path_, append_ ? std::ios::app : std::ios::trunc);
+  if (!out) throw FileError(path_ + ": cannot open for writing");
+  header_written_ = append_ && out.tellp() > 0;
+  keys_.clear();
+}
+
+void CSVLogger::on_epoch_end(Sequential& model, int epoch, const Logs& logs) {
+  (void)model;
+  std::ofstream out(path_, std::ios::app);
+  if (!out) throw FileError(path_ + ": cannot open for writing");
+  if (keys_.empty()) {
+    for (const auto& [k, v] : logs) keys_.push_back(k);
+  }
+  if (!header_written_) {
+    out << "epoch";
+    for (const auto& k : keys_) out << ',' << k;
+    out << '\n';
+    header_written_ = true;
+  }
+  out << epoch << std::setprecision(9);
+  for (const auto& k : keys_) {
+    auto it = logs.find(k);
+    out << ',';
+    if (it != logs.end()) out << it->second;
+  }
+  out << '\n';
+  if (!out.flush()) throw FileError(path_ + ": write failed");
+}
+
+// --- ConvergenceStop ---
+
+ConvergenceStop::ConvergenceStop(ConvergenceStopOptions options) : options_(std::move(options)) {
+  require(options_.tolerance >= 0, "ConvergenceStop: tolerance must be >= 0");
+  require(options_.patience >= 1, "ConvergenceStop: patience must be >= 1");
+}
+
+void ConvergenceStop::on_train_begin(Sequential& model) {
+  (void)model;
+  last_ = std::numeric_limits<double>::quiet_NaN();
+  calm_ = 0;
+  stopped_epoch_ = -1;
+}
+
+void ConvergenceStop::on_epoch_end(Sequential& model, int epoch, const Logs& logs) {
+  const double value = monitored_value(logs, options_.monitor);
+  calm_ = (!std::isnan(last_) && std::abs(value - last_) < options_.tolerance) ? calm_ + 1 : 0;
+  last_ = value;
+  if (calm_ >= options_.patience) {
+    stopped_epoch_ = epoch;
+    model.stop_training = true;
+  }
+}
+
+// --- ReduceLROnPlateau ---
+
+ReduceLROnPlateau::ReduceLROnPlateau(ReduceLROnPlateauOptions options) : options_(std::move(options)) {
+  require(options_.factor > 0 && options_.factor < 1, "ReduceLROnPlateau: factor must be in (0, 1)");
+  require(options_.patience >= 0 && options_.cooldown >= 0, "ReduceLROnPlateau: patience and cooldown must be >= 0");
+  maximize_ = monitor_higher_is_better(options_.monitor);
+}
+
+void ReduceLROnPlateau::on_train_begin(Sequential& model) {
+  (void)model;
+  have_best_ = false;
+  wait_ = 0;
+  cooldown_left_ = 0;
+}
+
+void ReduceLROnPlateau::on_epoch_end(Sequential& model, int epoch, const Logs& logs) {
+  (void)epoch;
+  const double value = monitored_value(logs, options_.monitor);
+  const bool better = !have_best_ || (maximize_ ? value > best_ + options_.min_delta : value < best_ - options_.min_delta);
+  if (cooldown_left_ > 0) --cooldown_left_;
+  if (better) {
+    best_ = value;
+    have_best_ = true;
+    wait_ = 0;
+    return;
+  }
+  if (cooldown_left_ > 0) return;
+  if (++wait_ > options_.patience) {
+    const double lr = model.optimizer().learning_rate();
+    const double reduced = std::max(lr * options_.factor, options_.min_lr);
+    if (reduced < lr && reduced > 0) model.optimizer().set_learning_rate(static_cast<Scalar>(reduced));
+    wait_ = 0;
+    cooldown_left_ = options_.cooldown;
+  }
+}
+
+// --- LearningRateScheduler ---
+
+void LearningRateScheduler::on_train_begin(Sequential& model) { initial_ = model.optimizer().learning_rate(); }
+
+void LearningRateScheduler::on_epoch_begin(Sequential& model, int epoch) {
+  model.optimizer().set_learning_rate(schedule_.learning_rate(epoch, initial_));
+}
+
+// --- ProgressLogger ---
+
+namespace {
+double now_seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+}  // namespace
+
+void ProgressLogger::on_train_begin(Sequential& model) {
+  (void)model;
+  epochs_ = 0;
+}
+
+void ProgressLogger::on_epoch_begin(Sequential& model, int epoch) {
+  (void)model, (void)epoch;
+  epoch_start_ = now_seconds();
+}
+
+void ProgressLogger::on_epoch_end(Sequential& model, int epoch, const Logs& logs) {
+  (void)model;
+  if (++epochs_ % every_ != 0) return;
+  out_ << "epoch " << epoch + 1;
+  for (const auto& [k, v] : logs) {
+    if (k == "lr") continue;
+    out_ << "  " << k << ' ' << std::fixed << std::setprecision(4) << v;
+  }
+  out_ << "  (" << std::setprecision(2) << now_seconds() - epoch_start_ << " s)\n" << std::defaultfloat;
+}
+
+}  // namespace fathom
