@@ -156,8 +156,6 @@ TEST_F(AtomicFileTest, ReadOnlyFolderKeepsOldFile) {
   EXPECT_EQ(listing(), std::set<std::string>{"model.bin"});
 }
 
-TEST_F(AtomicFileTest, EmptyPathRejected) {
-  EXPECT_THROW(fathom::write_file_atomic("", "x"), FileError);
-}
+TEST_F(AtomicFileTest, EmptyPathRejected) { EXPECT_THROW(fathom::write_file_atomic("", "x"), FileError); }
 
 }  // namespace

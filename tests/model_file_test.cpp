@@ -59,7 +59,9 @@ void set_u64(std::string& b, std::size_t at, std::uint64_t v) {
   set_u32(b, at, static_cast<std::uint32_t>(v));
   set_u32(b, at + 4, static_cast<std::uint32_t>(v >> 32));
 }
-void fix_checksum(std::string& b) { set_u32(b, b.size() - 4, reference_crc32(std::string_view(b).substr(0, b.size() - 4))); }
+void fix_checksum(std::string& b) {
+  set_u32(b, b.size() - 4, reference_crc32(std::string_view(b).substr(0, b.size() - 4)));
+}
 
 // Replaces the metadata JSON with edit(metadata), keeping the file otherwise valid (lengths,
 // padding and checksum), so the loader's semantic checks are what fire.
@@ -111,7 +113,8 @@ class ModelFileTest : public ::testing::Test {
  protected:
   void SetUp() override {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::temp_directory_path() / ("fathom_model_" + std::string(info->name()) + "_" + std::to_string(::getpid()));
+    dir_ = fs::temp_directory_path() /
+           ("fathom_model_" + std::string(info->name()) + "_" + std::to_string(::getpid()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
   }
@@ -233,7 +236,7 @@ TEST_F(ModelFileTest, LayoutMatchesTheDocumentedFormat) {
   const std::string b = saved_model(file("m.fathom"));
   ASSERT_GE(b.size(), 36u);
   EXPECT_EQ(b.substr(0, 8), std::string("FATHOM\0\x1a", 8));
-  EXPECT_EQ(get_u32(b, 8), 1u);  // format version
+  EXPECT_EQ(get_u32(b, 8), 1u);   // format version
   EXPECT_EQ(get_u32(b, 12), 0u);  // flags
   const std::uint64_t json_bytes = get_u64(b, 16), data_bytes = get_u64(b, 24);
   EXPECT_EQ(json_bytes % 8, 0u);
@@ -325,8 +328,8 @@ TEST_F(ModelFileTest, TruncatedAtSeveralLengths) {
   for (const std::size_t n : {std::size_t{32}, std::size_t{35}, std::size_t{100}, json_end - 1, json_end + 10,
                               (json_end + b.size()) / 2, b.size() - 4, b.size() - 1}) {
     const std::string msg = load_error_of(b.substr(0, n));
-    EXPECT_CONTAINS(msg, "truncated: expected " + std::to_string(b.size()) + " bytes, the file has " +
-                             std::to_string(n));
+    EXPECT_CONTAINS(
+        msg, "truncated: expected " + std::to_string(b.size()) + " bytes, the file has " + std::to_string(n));
   }
 }
 
@@ -359,7 +362,8 @@ TEST_F(ModelFileTest, MetadataThatDoesNotFitTheArchitecture) {
   const std::string b = saved_model(file("m.fathom"));
   EXPECT_CONTAINS(load_error_of(with_metadata(b, [](json& m) { m["tensors"][0]["rows"] = 9; })),
                   "tensor 0 is");
-  EXPECT_CONTAINS(load_error_of(with_metadata(b, [](json& m) { m["tensors"].erase(0); })), "tensor table has");
+  EXPECT_CONTAINS(load_error_of(with_metadata(b, [](json& m) { m["tensors"].erase(0); })),
+                  "tensor table has");
   EXPECT_CONTAINS(load_error_of(with_metadata(b, [](json& m) { m["layers"][2]["config"]["units"] = 5; })),
                   "tensor");
   EXPECT_CONTAINS(load_error_of(with_metadata(b, [](json& m) { m["arrays"][1]["count"] = 3; })),
@@ -367,7 +371,8 @@ TEST_F(ModelFileTest, MetadataThatDoesNotFitTheArchitecture) {
   EXPECT_CONTAINS(load_error_of(with_metadata(b, [](json& m) { m["layers"][0]["type"] = "conv2d"; })),
                   "cannot rebuild the model");
   EXPECT_CONTAINS(load_error_of(with_metadata(b, [](json& m) { m.erase("loss"); })), "invalid metadata");
-  EXPECT_CONTAINS(load_error_of(with_metadata(b, [](json& m) { m["rng"]["s"][0] = "zz"; })), "invalid metadata");
+  EXPECT_CONTAINS(load_error_of(with_metadata(b, [](json& m) { m["rng"]["s"][0] = "zz"; })),
+                  "invalid metadata");
   // The untouched file still loads: the edits above are what was rejected.
   EXPECT_NO_THROW(fathom::load_model(file("m.fathom")));
 }

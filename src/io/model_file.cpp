@@ -66,7 +66,8 @@ std::string serialize(const Sequential& model) {
 
   json tensors = json::array();
   for (const auto& e : model.parameters().entries())
-    tensors.push_back({{"name", e.name}, {"rows", e.ref.rows}, {"cols", e.ref.cols}, {"offset", e.ref.offset}});
+    tensors.push_back(
+        {{"name", e.name}, {"rows", e.ref.rows}, {"cols", e.ref.cols}, {"offset", e.ref.offset}});
   meta["tensors"] = std::move(tensors);
 
   json arrays = json::array();
@@ -97,7 +98,9 @@ std::string serialize(const Sequential& model) {
 }
 
 // Every load error names the file first.
-[[noreturn]] void bad(const std::string& path, const std::string& what) { throw FileError(path + ": " + what); }
+[[noreturn]] void bad(const std::string& path, const std::string& what) {
+  throw FileError(path + ": " + what);
+}
 
 // Header checks, in an order that gives the most useful message: the magic says whether this
 // is a fathom file at all, the version whether its layout (checksum included) is one we know,
@@ -110,10 +113,12 @@ void check_envelope(const std::string& path, std::string_view bytes, std::uint64
   const std::size_t head = std::min(size, sizeof kMagic);
   if (std::memcmp(bytes.data(), kMagic, head) != 0) bad(path, "not a fathom model file (bad magic)");
   auto truncated = [&](std::uint64_t expected) {
-    bad(path, "truncated: expected " + std::to_string(expected) + " bytes, the file has " + std::to_string(size));
+    bad(path,
+        "truncated: expected " + std::to_string(expected) + " bytes, the file has " + std::to_string(size));
   };
   if (size < kHeaderBytes)
-    bad(path, "truncated: expected at least " + std::to_string(minimum) + " bytes, the file has " + std::to_string(size));
+    bad(path, "truncated: expected at least " + std::to_string(minimum) + " bytes, the file has " +
+                  std::to_string(size));
 
   const auto version = get_le<std::uint32_t>(bytes, 8);
   if (version > kFormatVersion)
@@ -135,11 +140,12 @@ void check_envelope(const std::string& path, std::string_view bytes, std::uint64
     bad(path, "checksum mismatch (file corrupted)");
   }
   if (declared != size)
-    bad(path, "the header declares " + std::to_string(declared) + " bytes but the file has " + std::to_string(size));
+    bad(path, "the header declares " + std::to_string(declared) + " bytes but the file has " +
+                  std::to_string(size));
 }
 
-Sequential rebuild(const std::string& path, const json& meta) {
-  Sequential model(meta.at("input_dim").get<Index>());
+// Adds the saved layers to model and compiles it.
+void rebuild(const std::string& path, const json& meta, Sequential& model) {
   for (const auto& l : meta.at("layers")) {
     auto layer = make_layer(l.at("type").get<std::string>(), l.at("config").dump());
     const auto& name = l.at("name").get_ref<const std::string&>();
@@ -147,17 +153,18 @@ Sequential rebuild(const std::string& path, const json& meta) {
     model.add_layer(std::move(layer));
   }
   const json& opt = meta.at("optimizer");
-  CompileOptions options{
-      .loss = Loss(meta.at("loss").get<std::string>()),
-      .optimizer = OptimizerHandle(make_optimizer(opt.at("name").get<std::string>(), opt.at("config").dump())),
-      .metrics = meta.at("metrics").get<std::vector<std::string>>()};
+  CompileOptions options{.loss = Loss(meta.at("loss").get<std::string>()),
+                         .optimizer = OptimizerHandle(
+                             make_optimizer(opt.at("name").get<std::string>(), opt.at("config").dump())),
+                         .metrics = meta.at("metrics").get<std::vector<std::string>>()};
   model.compile(std::move(options));
 
   // The arena rebuilt from the architecture must be laid out exactly as the saved one.
   const auto& entries = model.parameters().entries();
   const json& tensors = meta.at("tensors");
   auto shape = [](const std::string& name, Index rows, Index cols, std::size_t offset) {
-    return "'" + name + "' " + std::to_string(rows) + "x" + std::to_string(cols) + " at " + std::to_string(offset);
+    return "'" + name + "' " + std::to_string(rows) + "x" + std::to_string(cols) + " at " +
+           std::to_string(offset);
   };
   if (tensors.size() != entries.size())
     bad(path, "tensor table has " + std::to_string(tensors.size()) + " tensors, the architecture builds " +
@@ -170,9 +177,9 @@ Sequential rebuild(const std::string& path, const json& meta) {
     const auto& e = entries[i];
     if (name != e.name || rows != e.ref.rows || cols != e.ref.cols || offset != e.ref.offset)
       bad(path, "tensor " + std::to_string(i) + " is " + shape(name, rows, cols, offset) +
-                    " in the file but the architecture builds " + shape(e.name, e.ref.rows, e.ref.cols, e.ref.offset));
+                    " in the file but the architecture builds " +
+                    shape(e.name, e.ref.rows, e.ref.cols, e.ref.offset));
   }
-  return model;
 }
 
 // Copies each float array named in the metadata into the buffer it belongs to.
@@ -229,10 +236,28 @@ void restore_state(const json& meta, Sequential& model) {
   model.rng().set_state(rs);
 }
 
+// Runs f, reporting whatever it throws as a FileError about the file at path.
+template <class F>
+void with_file_errors(const std::string& path, F&& f) {
+  try {
+    f();
+  } catch (const FileError&) {
+    throw;
+  } catch (const json::exception& e) {
+    bad(path, std::string("invalid metadata: ") + e.what());
+  } catch (const BadMetadata& e) {
+    bad(path, std::string("invalid metadata: ") + e.what());
+  } catch (const std::exception& e) {
+    // make_layer, make_optimizer, Loss and compile reject what they cannot rebuild.
+    bad(path, std::string("cannot rebuild the model: ") + e.what());
+  }
+}
+
 }  // namespace
 
 void save_model(const Sequential& model, const std::string& path) {
-  if (!model.compiled()) throw Error(path + ": cannot save a model that is not compiled (call compile() first)");
+  if (!model.compiled())
+    throw Error(path + ": cannot save a model that is not compiled (call compile() first)");
   write_file_atomic(path, serialize(model));
 }
 
@@ -250,21 +275,18 @@ Sequential load_model(const std::string& path) {
   } catch (const json::exception& e) {
     bad(path, std::string("malformed metadata JSON: ") + e.what());
   }
-  try {
-    Sequential model = rebuild(path, meta);
+  Index input_dim = 0;
+  with_file_errors(path, [&] { input_dim = meta.at("input_dim").get<Index>(); });
+  if (input_dim <= 0) bad(path, "invalid metadata: input_dim is " + std::to_string(input_dim));
+  // One model, built in place and returned by name: its optimizer points into its parameter
+  // arena, so it is never moved once compiled.
+  Sequential model(input_dim);
+  with_file_errors(path, [&] {
+    rebuild(path, meta, model);
     restore_arrays(path, meta, data, model);
     restore_state(meta, model);
-    return model;
-  } catch (const FileError&) {
-    throw;
-  } catch (const json::exception& e) {
-    bad(path, std::string("invalid metadata: ") + e.what());
-  } catch (const BadMetadata& e) {
-    bad(path, std::string("invalid metadata: ") + e.what());
-  } catch (const std::exception& e) {
-    // make_layer, make_optimizer, Loss and compile reject what they cannot rebuild.
-    bad(path, std::string("cannot rebuild the model: ") + e.what());
-  }
+  });
+  return model;
 }
 
 }  // namespace fathom

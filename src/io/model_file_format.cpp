@@ -34,7 +34,8 @@ void get_floats(std::string_view in, std::size_t at, std::span<Scalar> xs) {
   if constexpr (std::endian::native == std::endian::little) {
     std::memcpy(xs.data(), in.data() + at, xs.size() * 4);
   } else {
-    for (std::size_t i = 0; i < xs.size(); ++i) xs[i] = std::bit_cast<Scalar>(get_le<std::uint32_t>(in, at + 4 * i));
+    for (std::size_t i = 0; i < xs.size(); ++i)
+      xs[i] = std::bit_cast<Scalar>(get_le<std::uint32_t>(in, at + 4 * i));
   }
 }
 

@@ -41,7 +41,8 @@ void put_le(std::string& out, U v) {
 template <class U>
 U get_le(std::string_view in, std::size_t at) {
   U v = 0;
-  for (std::size_t i = 0; i < sizeof(U); ++i) v |= static_cast<U>(static_cast<unsigned char>(in[at + i])) << (8 * i);
+  for (std::size_t i = 0; i < sizeof(U); ++i)
+    v |= static_cast<U>(static_cast<unsigned char>(in[at + i])) << (8 * i);
   return v;
 }
 
