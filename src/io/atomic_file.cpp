@@ -55,8 +55,8 @@ void write_file_atomic(const std::string& path, std::string_view bytes) {
   // pid + counter keeps concurrent writers (threads or processes) off each other's temp file.
   static std::atomic<unsigned long> counter{0};
   const std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++);
-  std::string folder = std::filesystem::path(path).parent_path().string();
-  if (folder.empty()) folder = ".";
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  const std::string folder = parent.empty() ? std::string(".") : parent.string();
 
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
   if (fd < 0) fail(path, "cannot create temporary file " + tmp, errno);
