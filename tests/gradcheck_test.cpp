@@ -117,10 +117,26 @@ TEST(FusedDelta, MatchesChainRule) {
     act.forward(cview(V), view(A));
     loss.gradient(cview(A), cview(T), view(dA));
     act.backward(cview(V), cview(A), cview(dA), view(chain));
-    Loss::fused_delta(cview(A), cview(T), view(fused));
+    loss.fused_delta(cview(A), cview(T), view(fused));
     EXPECT_LT((chain - fused).cwiseAbs().maxCoeff(), 1e-5) << pair;
     EXPECT_NEAR(loss.value(cview(A), cview(T)), loss.value(cview(A), cview(T), act, cview(V)), 1e-5) << pair;
   }
+}
+
+// SPEC §6's 0.9/0.1 targets do not sum to 1; the fused softmax+cce delta must still be exact.
+TEST(FusedDelta, SoftmaxCceWithTargetsNotSummingToOne) {
+  Rng rng(8);
+  const Activation act("softmax");
+  const Loss loss("cce");
+  const Matrix V = random_matrix(3, 4, rng, -2, 2);
+  Matrix T = Matrix::Constant(3, 4, 0.1f);
+  for (Index j = 0; j < 4; ++j) T(j % 3, j) = 0.9f;
+  Matrix A(3, 4), dA(3, 4), chain(3, 4), fused(3, 4);
+  act.forward(cview(V), view(A));
+  loss.gradient(cview(A), cview(T), view(dA));
+  act.backward(cview(V), cview(A), cview(dA), view(chain));
+  loss.fused_delta(cview(A), cview(T), view(fused));
+  EXPECT_LT((chain - fused).cwiseAbs().maxCoeff(), 1e-5);
 }
 
 TEST(FusedLoss, SaturatedLogitsGiveFiniteLoss) {

@@ -35,8 +35,10 @@ InputScaling InputScaling::fit(const Matrix& x, std::string_view method) {
 
 void InputScaling::apply(MatrixView X) const {
   if (!enabled()) return;
-  require<ShapeError>(X.rows() == offset.size(), "input scaling: fitted on " + std::to_string(offset.size()) +
-                                                     " features, data has " + std::to_string(X.rows()));
+  if (X.rows() != offset.size()) {
+    throw ShapeError("input scaling: fitted on " + std::to_string(offset.size()) + " features, data has " +
+                     std::to_string(X.rows()));
+  }
   const Index d = X.rows();
   for (Index j = 0; j < X.cols(); ++j) {
     Scalar* x = X.data() + j * d;

@@ -174,14 +174,22 @@ void Loss::gradient(ConstMatrixView A, ConstMatrixView T, MatrixView dA) const {
   }
 }
 
-void Loss::fused_delta(ConstMatrixView A, ConstMatrixView T, MatrixView delta) {
+void Loss::fused_delta(ConstMatrixView A, ConstMatrixView T, MatrixView delta) const {
   check_shapes(A, T);
   check_shapes(A, cview(delta));
   const Scalar inv_n = A.cols() == 0 ? 0.0f : 1.0f / static_cast<Scalar>(A.cols());
-  const Index size = A.size();
-  const Scalar *a = A.data(), *t = T.data();
-  Scalar* d = delta.data();
-  for (Index i = 0; i < size; ++i) d[i] = (a[i] - t[i]) * inv_n;
+  const Index rows = A.rows();
+  for (Index j = 0; j < A.cols(); ++j) {
+    const Scalar* a = A.data() + j * rows;
+    const Scalar* t = T.data() + j * rows;
+    Scalar* d = delta.data() + j * rows;
+    Scalar mass = 1;  // Σ_c t_c for softmax+cce; the sigmoid+bce delta has no such factor
+    if (kind_ == LossKind::Cce) {
+      mass = 0;
+      for (Index i = 0; i < rows; ++i) mass += t[i];
+    }
+    for (Index i = 0; i < rows; ++i) d[i] = (a[i] * mass - t[i]) * inv_n;
+  }
 }
 
 std::vector<std::string> loss_names() {

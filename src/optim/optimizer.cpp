@@ -60,7 +60,7 @@ void require_bound_size(std::string_view optimizer, std::size_t arena, std::size
 }  // namespace detail
 
 Optimizer::Optimizer(Scalar learning_rate, Scalar clip_norm)
-    : learning_rate_(learning_rate), clip_norm_(clip_norm) {
+    : learning_rate_(learning_rate), initial_learning_rate_(learning_rate), clip_norm_(clip_norm) {
   // Each rule checks its options (with its own name) before this runs; this is the backstop.
   detail::require_positive("optimizer", "learning_rate", learning_rate);
   detail::require_non_negative("optimizer", "clip_norm", clip_norm);

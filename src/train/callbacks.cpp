@@ -72,14 +72,15 @@ void EarlyStopping::on_epoch_end(Sequential& model, int epoch, const Logs& logs)
     }
     return;
   }
-  if (++wait_ > options_.patience) {
+  if (++wait_ >= std::max(options_.patience, 1)) {  // Keras: patience 0 and 1 both stop at the first bad epoch
     stopped_epoch_ = epoch;
     model.stop_training = true;
   }
 }
 
 void EarlyStopping::on_train_end(Sequential& model) {
-  if (options_.restore_best_weights && stopped_epoch_ >= 0 && !best_weights_.empty()) {
+  // As Keras 3: the best weights come back at the end whether or not training stopped early.
+  if (options_.restore_best_weights && !best_weights_.empty()) {
     std::copy(best_weights_.begin(), best_weights_.end(), model.parameters().values().begin());
   }
 }
@@ -169,8 +170,11 @@ void ReduceLROnPlateau::on_epoch_end(Sequential& model, int epoch, const Logs& l
     wait_ = 0;
     return;
   }
-  if (cooldown_left_ > 0) return;
-  if (++wait_ > options_.patience) {
+  if (cooldown_left_ > 0) {
+    wait_ = 0;  // as Keras: no waiting is counted during the cooldown
+    return;
+  }
+  if (++wait_ >= std::max(options_.patience, 1)) {
     const double lr = model.optimizer().learning_rate();
     const double reduced = std::max(lr * options_.factor, options_.min_lr);
     if (reduced < lr && reduced > 0) model.optimizer().set_learning_rate(static_cast<Scalar>(reduced));
@@ -181,7 +185,7 @@ void ReduceLROnPlateau::on_epoch_end(Sequential& model, int epoch, const Logs& l
 
 // --- LearningRateScheduler ---
 
-void LearningRateScheduler::on_train_begin(Sequential& model) { initial_ = model.optimizer().learning_rate(); }
+void LearningRateScheduler::on_train_begin(Sequential& model) { initial_ = model.optimizer().initial_learning_rate(); }
 
 void LearningRateScheduler::on_epoch_begin(Sequential& model, int epoch) {
   model.optimizer().set_learning_rate(schedule_.learning_rate(epoch, initial_));

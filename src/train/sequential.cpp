@@ -27,10 +27,12 @@ Sequential::Sequential(const Sequential& other)
       loss_(other.loss_),
       metric_names_(other.metric_names_),
       rng_(other.rng_),
+      max_width_(other.max_width_),
       seed_(other.seed_) {
   for (const auto& layer : other.layers_) layers_.push_back(layer->clone());
   for (const auto& name : metric_names_) metrics_.push_back(make_metric(name));
   inputs_.assign(layers_.size(), nullptr);
+  cache_output();
   if (other.optimizer_) {
     optimizer_ = other.optimizer_->clone();
     optimizer_->bind(*params_);
@@ -85,9 +87,15 @@ void Sequential::compile(CompileOptions options) {
     metric_names_.push_back(metrics_.back()->name());
   }
   inputs_.assign(layers_.size(), nullptr);
+  cache_output();
   reserved_ = 0;
   last_n_ = 0;
   output_ = nullptr;
+}
+
+void Sequential::cache_output() {
+  output_dense_ = layers_.empty() ? nullptr : dynamic_cast<const Dense*>(layers_.back().get());
+  fused_ = output_dense_ != nullptr && loss_.fuses_with(output_dense_->activation());
 }
 
 void Sequential::require_compiled(const char* what) const {
@@ -143,10 +151,7 @@ ConstMatrixView Sequential::forward(ConstMatrixView x, bool training) {
 }
 
 double Sequential::batch_loss(ConstMatrixView A, ConstMatrixView T) const {
-  const auto* out = dynamic_cast<const Dense*>(layers_.back().get());
-  if (out != nullptr && loss_.fuses_with(out->activation())) {
-    return loss_.value(A, T, out->activation(), out->V());
-  }
+  if (fused_) return loss_.value(A, T, output_dense_->activation(), output_dense_->V());
   return loss_.value(A, T);
 }
 
@@ -162,11 +167,10 @@ double Sequential::backward(ConstMatrixView y) {
   }
   ConstMatrixView A(output_, output_dim(), n);
   const double loss = batch_loss(A, y);
-  const auto* out = dynamic_cast<const Dense*>(layers_.back().get());
-  const bool fused = out != nullptr && loss_.fuses_with(out->activation());
+  const bool fused = fused_;
   MatrixView grad = left_cols(grad_out_, n);
   if (fused) {
-    Loss::fused_delta(A, y, grad);  // δ^L = (a − t)/n
+    loss_.fused_delta(A, y, grad);  // δ^L = (a − t)/n
   } else {
     loss_.gradient(A, y, grad);  // ∂C/∂a; the layer multiplies by φ'(v) (BP1)
   }
@@ -188,13 +192,17 @@ double Sequential::backward(ConstMatrixView y) {
 
 void Sequential::step() {
   require_compiled("step");
-  for (const Scalar g : params_->grads()) {
-    if (!std::isfinite(g)) {
-      throw DivergedError("training diverged: a gradient is NaN or Inf (try a smaller learning rate); "
-                          "the weights were left as they were before this step");
-    }
+  const auto g = params_->grads();
+  if (!Eigen::Map<const Eigen::ArrayXf>(g.data(), static_cast<Index>(g.size())).allFinite()) {  // vectorised
+    throw DivergedError("training diverged: a gradient is NaN or Inf (try a smaller learning rate); "
+                        "the weights were left as they were before this step");
   }
   optimizer_->step();
+  const auto w = params_->values();
+  if (!Eigen::Map<const Eigen::ArrayXf>(w.data(), static_cast<Index>(w.size())).allFinite()) {
+    throw DivergedError("training diverged: the update made a weight NaN or Inf (try a smaller learning rate); "
+                        "reload or re-initialize the model before using it");
+  }
 }
 
 double Sequential::train_step(ConstMatrixView x, ConstMatrixView y) {

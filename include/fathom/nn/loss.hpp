@@ -40,8 +40,10 @@ class Loss {
   double value(ConstMatrixView A, ConstMatrixView T, const Activation& output, ConstMatrixView V) const;
   // dA = ∂C/∂A for C = mean over the n columns (the 1/n is included).
   void gradient(ConstMatrixView A, ConstMatrixView T, MatrixView dA) const;
-  // δ^L = (A − T)/n, the fused output delta (only meaningful when fuses_with(output)).
-  static void fused_delta(ConstMatrixView A, ConstMatrixView T, MatrixView delta);
+  // The fused output delta δ^L = ∂C/∂V (only meaningful when fuses_with(output)):
+  // sigmoid+bce (A − T)/n; softmax+cce (A·Σ_c t_c − T)/n, which is (A − T)/n for one-hot or
+  // any targets summing to 1 (and stays exact for targets such as 0.9/0.1 that do not).
+  void fused_delta(ConstMatrixView A, ConstMatrixView T, MatrixView delta) const;
 
   friend bool operator==(const Loss&, const Loss&) = default;
 

@@ -33,6 +33,8 @@ class Optimizer {
   void step();
 
   Scalar learning_rate() const { return learning_rate_; }
+  // The rate the optimizer was built with (schedules start from it, also after a resume).
+  Scalar initial_learning_rate() const { return initial_learning_rate_; }
   void set_learning_rate(Scalar lr);
   Scalar clip_norm() const { return clip_norm_; }
   // Number of step() calls so far (Adam's t).
@@ -50,6 +52,7 @@ class Optimizer {
   virtual void update(std::span<Scalar> w, std::span<const Scalar> g, std::int64_t t) = 0;
 
   Scalar learning_rate_;
+  Scalar initial_learning_rate_;
   Scalar clip_norm_;
 
  private:

@@ -32,7 +32,7 @@ bool monitor_higher_is_better(const std::string& monitor);
 
 struct EarlyStoppingOptions {
   std::string monitor = "val_loss";
-  int patience = 0;        // epochs without improvement before stopping
+  int patience = 0;        // stop after this many epochs without improvement (0 acts as 1, as in Keras)
   double min_delta = 0;    // smallest change that counts as an improvement
   std::string mode = "auto";  // "auto", "min", "max"
   bool restore_best_weights = false;

@@ -22,6 +22,7 @@
 namespace fathom {
 
 class Callback;
+class Dense;
 
 // Holds the optimizer a model is compiled with: any Optimizer by value (SGD({...})), or a name.
 class OptimizerHandle {
@@ -88,8 +89,9 @@ class Sequential {
   bool compiled() const { return optimizer_ != nullptr; }
 
   // Trains on x (inputs × n) and y (outputs × n). Throws on bad shapes, NaN/Inf data,
-  // invalid options, or a loss that diverges to NaN/Inf (weights are then left as they were
-  // before the diverging step).
+  // invalid options, or training that diverges (DivergedError): a NaN/Inf loss or gradient
+  // is caught before the update, so the weights stay those of the previous step; an update
+  // that overflows the weights themselves is reported right after it.
   History fit(const Matrix& x, const Matrix& y, const FitOptions& options = {});
   // "loss" and every compiled metric, over the whole of x, y.
   Logs evaluate(const Matrix& x, const Matrix& y, Index batch_size = 256);
@@ -135,6 +137,8 @@ class Sequential {
  private:
   void check_data(const Matrix& x, const Matrix& y, const char* what) const;
   void require_compiled(const char* what) const;
+  // Finds the output Dense layer and whether its activation and the loss fuse (after compile/copy).
+  void cache_output();
   // Loss of the last forward's outputs A against T (from the logits when the pair is fused).
   double batch_loss(ConstMatrixView A, ConstMatrixView T) const;
   // Copies columns [start, start + n) of x (or the columns order_[start..] when `ordered`)
@@ -160,6 +164,8 @@ class Sequential {
   const Scalar* output_ = nullptr;
   Index last_n_ = 0;
   Index max_width_ = 0;
+  const Dense* output_dense_ = nullptr;
+  bool fused_ = false;
   std::uint64_t seed_;
 };
 
