@@ -26,5 +26,6 @@ inline ConstMatrixView view(const Matrix& m) { return ConstMatrixView(m.data(), 
 inline MatrixView view(Matrix& m) { return MatrixView(m.data(), m.rows(), m.cols()); }
 // A writable view seen as read-only (Eigen does not convert Map<T> to Map<const T> implicitly).
 inline ConstMatrixView cview(const MatrixView& m) { return ConstMatrixView(m.data(), m.rows(), m.cols()); }
+inline ConstMatrixView cview(const Matrix& m) { return ConstMatrixView(m.data(), m.rows(), m.cols()); }
 
 }  // namespace fathom
