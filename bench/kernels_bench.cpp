@@ -106,7 +106,7 @@ void BM_dense_forward(benchmark::State& state) {
   ThreadScope threads(state, static_cast<int>(state.range(1)));
   DenseFixture f(batch);
   for (auto _ : state) {
-    auto Y = f.dense.forward(fathom::view(f.X), f.params, true, f.rng);
+    auto Y = f.dense.forward(fathom::cview(f.X), f.params, true, f.rng);
     benchmark::DoNotOptimize(Y.data());
   }
   set_flops(state, 2.0 * 784 * 256 * double(batch));
@@ -119,10 +119,10 @@ void BM_dense_backward(benchmark::State& state) {
   const Index batch = state.range(0);
   ThreadScope threads(state, static_cast<int>(state.range(1)));
   DenseFixture f(batch);
-  f.dense.forward(fathom::view(f.X), f.params, true, f.rng);
+  f.dense.forward(fathom::cview(f.X), f.params, true, f.rng);
   fathom::MatrixView dX = fathom::view(f.dX);
   for (auto _ : state) {
-    f.dense.backward(fathom::view(f.X), fathom::view(f.dY), false, f.params, &dX);
+    f.dense.backward(fathom::cview(f.X), fathom::cview(f.dY), false, f.params, &dX);
     benchmark::DoNotOptimize(f.dX.data());
     benchmark::ClobberMemory();
   }
@@ -167,7 +167,7 @@ void BM_activation_backward(benchmark::State& state) {
   const Matrix dY = random_matrix(256, 128, 6);
   Matrix dV(256, 128);
   for (auto _ : state) {
-    phi.backward(fathom::view(V), fathom::view(Y), fathom::view(dY), fathom::view(dV));
+    phi.backward(fathom::view(V), fathom::cview(Y), fathom::view(dY), fathom::view(dV));
     benchmark::DoNotOptimize(dV.data());
     benchmark::ClobberMemory();
   }
@@ -198,8 +198,8 @@ void fill_arena(fathom::Parameters& p) {
   for (Scalar& g : p.grads()) g = static_cast<Scalar>(rng.uniform(-1e-3, 1e-3));
 }
 
-// Bytes each rule must move per parameter, in float32s: SGD with momentum reads w, g, Δw and
-// writes w, Δw (5); Adam reads w, g, m, v and writes w, m, v (7).
+// Bytes each rule must move per parameter, in float32s: plain SGD reads w, g and writes w (3);
+// with momentum it also reads and writes Δw (5); Adam reads w, g, m, v and writes w, m, v (7).
 template <class Opt>
 void BM_optimizer_step(benchmark::State& state, Opt optimizer, int floats_per_param) {
   fathom::Parameters params;
@@ -214,6 +214,7 @@ void BM_optimizer_step(benchmark::State& state, Opt optimizer, int floats_per_pa
   state.counters["params"] = double(params.size());
   state.SetBytesProcessed(state.iterations() * Index(params.size()) * floats_per_param * Index(sizeof(Scalar)));
 }
+BENCHMARK_CAPTURE(BM_optimizer_step, sgd, fathom::SGD({.learning_rate = 0.01f}), 3)->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_optimizer_step, sgd_momentum, fathom::SGD({.learning_rate = 0.01f, .momentum = 0.9f}), 5)
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_optimizer_step, adam, fathom::Adam({.learning_rate = 1e-3f}), 7)->Unit(benchmark::kMicrosecond);
