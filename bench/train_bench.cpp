@@ -89,7 +89,7 @@ struct Config {
   bool quick = false;
   std::vector<int> threads;
   Index train_samples = 60000;
-  int timed_epochs = 3;
+  int timed_epochs = 5;
   Index online_samples = 5000;
   int latency_calls = 10000;
   Index predict_samples = 10000;
@@ -131,7 +131,7 @@ Config parse_args(int argc, char** argv) {
 // ---------------------------------------------------------------------------------------------
 // MNIST-shaped synthetic data: 784 features in [0, 1], 10 classes, one-hot targets.
 // Each class has a few "writing styles" (random ink masks, ~25% of pixels, drawn from a fixed
-// seed so a test set shares them). A sample keeps its style's pixel with probability 0.15 (ink
+// seed so a test set shares them). A sample keeps its style's pixel with probability 0.2 (ink
 // at intensity 0.5–1) and is uniform noise otherwise: no single pixel tells the class, all 784
 // together do, so accuracy climbs over the first epochs instead of being 100% at once.
 struct Dataset {
@@ -140,7 +140,7 @@ struct Dataset {
 
 Dataset make_dataset(Index n, std::uint64_t seed) {
   constexpr Index kFeatures = 784, kClasses = 10, kStyles = 4;
-  constexpr double kInk = 0.25, kKeep = 0.15;
+  constexpr double kInk = 0.25, kKeep = 0.2;
   fathom::Rng style_rng(1);
   std::vector<std::uint8_t> styles(kClasses * kStyles * kFeatures);
   for (auto& s : styles) s = style_rng.uniform() < kInk;
