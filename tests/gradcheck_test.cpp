@@ -36,11 +36,11 @@ TEST_P(ActivationGradient, BackwardMatchesFiniteDifferences) {
   Matrix V = away_from_zero(random_matrix(5, 4, rng, -2, 2));
   const Matrix dY = random_matrix(5, 4, rng);
   Matrix Y(5, 4), dV(5, 4), tmp(5, 4);
-  act.forward(view(V), view(Y));
-  act.backward(view(V), view(Y), view(dY), view(dV));
+  act.forward(cview(V), view(Y));
+  act.backward(cview(V), cview(Y), cview(dY), view(dV));
   std::vector<double> analytic(dV.data(), dV.data() + dV.size());
   auto loss = [&] {
-    act.forward(view(V), view(tmp));
+    act.forward(cview(V), view(tmp));
     return double((dY.array() * tmp.array()).cast<double>().sum());
   };
   const auto r = gradcheck({V.data(), size_t(V.size())}, analytic, loss, 1e-2);
@@ -88,9 +88,9 @@ TEST_P(LossGradient, GradientMatchesFiniteDifferences) {
     if (std::abs(A.data()[i] - T.data()[i]) < 0.05f) T.data()[i] += 0.2f;
   }
   Matrix dA(3, 4);
-  loss.gradient(view(A), view(T), view(dA));
+  loss.gradient(cview(A), cview(T), view(dA));
   std::vector<double> analytic(dA.data(), dA.data() + dA.size());
-  const auto r = gradcheck({A.data(), size_t(A.size())}, analytic, [&] { return loss.value(view(A), view(T)); },
+  const auto r = gradcheck({A.data(), size_t(A.size())}, analytic, [&] { return loss.value(cview(A), cview(T)); },
                            1e-3, 1e-3);
   EXPECT_LT(r.worst, GetParam().tolerance) << loss.name() << " at " << r.index << ": analytic " << r.analytic
                                            << " numeric " << r.numeric;
@@ -114,12 +114,12 @@ TEST(FusedDelta, MatchesChainRule) {
     Matrix T = Matrix::Zero(4, 5);
     for (Index j = 0; j < 5; ++j) T((j * 3) % 4, j) = 1;
     Matrix A(4, 5), dA(4, 5), chain(4, 5), fused(4, 5);
-    act.forward(view(V), view(A));
-    loss.gradient(view(A), view(T), view(dA));
-    act.backward(view(V), view(A), view(dA), view(chain));
-    Loss::fused_delta(view(A), view(T), view(fused));
+    act.forward(cview(V), view(A));
+    loss.gradient(cview(A), cview(T), view(dA));
+    act.backward(cview(V), cview(A), cview(dA), view(chain));
+    Loss::fused_delta(cview(A), cview(T), view(fused));
     EXPECT_LT((chain - fused).cwiseAbs().maxCoeff(), 1e-5) << pair;
-    EXPECT_NEAR(loss.value(view(A), view(T)), loss.value(view(A), view(T), act, view(V)), 1e-5) << pair;
+    EXPECT_NEAR(loss.value(cview(A), cview(T)), loss.value(cview(A), cview(T), act, cview(V)), 1e-5) << pair;
   }
 }
 
@@ -132,20 +132,20 @@ TEST(FusedLoss, SaturatedLogitsGiveFiniteLoss) {
     const std::string s(pair);
     const Activation act(s.substr(0, s.find('/')));
     const Loss loss(s.substr(s.find('/') + 1));
-    act.forward(view(V), view(A));
-    const double from_logits = loss.value(view(A), view(T), act, view(V));
+    act.forward(cview(V), view(A));
+    const double from_logits = loss.value(cview(A), cview(T), act, cview(V));
     EXPECT_TRUE(std::isfinite(from_logits)) << pair;
     EXPECT_GT(from_logits, 400) << pair;  // the true loss is about 1000 (softmax) or 1000 (two sigmoids)
-    EXPECT_TRUE(std::isfinite(loss.value(view(A), view(T)))) << pair;  // clamped logs
+    EXPECT_TRUE(std::isfinite(loss.value(cview(A), cview(T)))) << pair;  // clamped logs
     EXPECT_TRUE(A.allFinite()) << pair;
   }
 }
 
 // Analytic gradients of the whole arena for a model, from one forward/backward.
 std::vector<double> model_gradient(Sequential& model, const Matrix& x, const Matrix& y) {
-  model.forward(view(x), true);
+  model.forward(cview(x), true);
   model.zero_grad();
-  model.backward(view(y));
+  model.backward(cview(y));
   auto g = model.parameters().grads();
   return {g.begin(), g.end()};
 }
@@ -158,7 +158,7 @@ TEST(DenseGradient, WeightsBiasAndInput) {
   Matrix x = random_matrix(4, 6, rng), y = random_matrix(3, 6, rng);
   const auto analytic = model_gradient(model, x, y);
   auto loss = [&] {
-    model.forward(view(x), false);
+    model.forward(cview(x), false);
     return model.evaluate(x, y)["loss"];
   };
   const auto r = gradcheck(model.parameters().values(), analytic, loss);
@@ -167,12 +167,12 @@ TEST(DenseGradient, WeightsBiasAndInput) {
   // Input gradient: dX = Wᵀ δ (BP2), through Dense::backward directly.
   Parameters& p = model.parameters();
   Matrix dY(3, 6), dX(4, 6);
-  model.forward(view(x), false);
+  model.forward(cview(x), false);
   const Matrix A = dense.Y();
-  Loss("mse").gradient(view(A), view(y), view(dY));
+  Loss("mse").gradient(cview(A), cview(y), view(dY));
   MatrixView dXv = view(dX);
   p.zero_grad();
-  dense.backward(view(x), view(dY), false, p, &dXv);
+  dense.backward(cview(x), cview(dY), false, p, &dXv);
   std::vector<double> analytic_x(dX.data(), dX.data() + dX.size());
   const auto rx = gradcheck({x.data(), size_t(x.size())}, analytic_x, [&] { return model.evaluate(x, y)["loss"]; });
   EXPECT_LT(rx.worst, 5e-3) << "input index " << rx.index;

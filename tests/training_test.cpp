@@ -189,12 +189,12 @@ TEST(Dropout, InvertedInTrainingIdentityAtInference) {
   model.add(Dropout(0.25f));
   model.compile({.loss = "mse", .optimizer = "sgd"});
   const Matrix x = Matrix::Ones(1000, 4);
-  const ConstMatrixView train = model.forward(view(x), true);
+  const ConstMatrixView train = model.forward(cview(x), true);
   const double kept = (train.array() > 0).cast<double>().mean();
   EXPECT_NEAR(kept, 0.75, 0.03);
   EXPECT_NEAR(train.maxCoeff(), 1 / 0.75, 1e-6);    // survivors scaled by 1/(1 − rate)
   EXPECT_NEAR(train.mean(), 1.0, 0.05);             // expectation preserved
-  EXPECT_EQ(Matrix(model.forward(view(x), false)), x);  // identity at inference
+  EXPECT_EQ(Matrix(model.forward(cview(x), false)), x);  // identity at inference
 }
 
 TEST(Summary, ListsLayersShapesAndParameterCounts) {

@@ -1,0 +1,63 @@
+// Stochastic gradient descent with momentum, Nesterov look-ahead and L1/L2 decay (SPEC §5).
+// The JSON options live with the other optimizers' in optimizer.cpp.
+#include "fathom/optim/sgd.hpp"
+
+#include <string_view>
+
+namespace fathom {
+
+namespace detail {  // defined in optimizer.cpp
+void require_positive(std::string_view optimizer, std::string_view option, Scalar value);
+void require_non_negative(std::string_view optimizer, std::string_view option, Scalar value);
+void require_fraction(std::string_view optimizer, std::string_view option, Scalar value);
+void require_bound_size(std::string_view optimizer, std::size_t arena, std::size_t state);
+}  // namespace detail
+
+namespace {
+// Runs before the base constructor so that errors name "sgd" rather than "optimizer".
+const SGDOptions& checked(const SGDOptions& options) {
+  detail::require_positive("sgd", "learning_rate", options.learning_rate);
+  detail::require_fraction("sgd", "momentum", options.momentum);
+  detail::require_non_negative("sgd", "l2", options.l2);
+  detail::require_non_negative("sgd", "l1", options.l1);
+  detail::require_non_negative("sgd", "clip_norm", options.clip_norm);
+  return options;
+}
+}  // namespace
+
+SGD::SGD(SGDOptions options)
+    : Optimizer(checked(options).learning_rate, options.clip_norm), options_(options) {}
+
+std::vector<std::pair<std::string, std::span<Scalar>>> SGD::state() {
+  return {{"velocity", std::span<Scalar>(velocity_)}};
+}
+
+void SGD::resize_state(std::size_t size) { velocity_.assign(size, Scalar(0)); }
+
+void SGD::update(std::span<Scalar> w, std::span<const Scalar> g, std::int64_t /*t*/) {
+  detail::require_bound_size("sgd", w.size(), velocity_.size());
+  const Scalar eta = learning_rate_;
+  const Scalar alpha = options_.momentum;
+  const Scalar l1 = options_.l1;
+  const Scalar l2 = options_.l2;
+  // Plain:    w += Δw(t)                      → w += 1·Δw(t) + 0·d
+  // Nesterov: w += α Δw(t) + d  (look-ahead)  → w += α·Δw(t) + 1·d
+  // Blending with constants keeps one branch-free loop the compiler vectorizes.
+  const Scalar take_velocity = options_.nesterov ? alpha : Scalar(1);
+  const Scalar take_direct = options_.nesterov ? Scalar(1) : Scalar(0);
+  Scalar* weights = w.data();
+  const Scalar* grads = g.data();
+  Scalar* velocity = velocity_.data();
+  const std::size_t n = w.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    const Scalar wi = weights[i];
+    const Scalar sign = Scalar(wi > 0) - Scalar(wi < 0);
+    // d = −η g − λ₂ w(t−1) − λ₁ sign(w(t−1)); Δw(t) = d + α Δw(t−1)
+    const Scalar d = -eta * grads[i] - l2 * wi - l1 * sign;
+    const Scalar dw = alpha * velocity[i] + d;
+    velocity[i] = dw;
+    weights[i] = wi + take_velocity * dw + take_direct * d;
+  }
+}
+
+}  // namespace fathom

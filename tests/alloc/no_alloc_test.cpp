@@ -1,0 +1,85 @@
+// Proves the training step allocates nothing after the first batch: global operator new is
+// replaced by a counting one (hence this test's own executable).
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <new>
+
+#include "fathom/fathom.hpp"
+
+namespace {
+std::atomic<long> g_allocations{0};
+}
+
+void* operator new(std::size_t size) {
+  ++g_allocations;
+  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+  throw std::bad_alloc();
+}
+void* operator new[](std::size_t size) { return operator new(size); }
+void* operator new(std::size_t size, std::align_val_t align) {
+  ++g_allocations;
+  const auto a = static_cast<std::size_t>(align);
+  if (void* p = std::aligned_alloc(a, (size + a - 1) / a * a)) return p;
+  throw std::bad_alloc();
+}
+void* operator new[](std::size_t size, std::align_val_t align) { return operator new(size, align); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+
+using namespace fathom;
+
+namespace {
+
+struct Case {
+  const char* optimizer;
+  const char* loss;
+  const char* output;
+  Index batch;
+};
+
+class NoAllocation : public ::testing::TestWithParam<Case> {};
+
+TEST_P(NoAllocation, TrainStepAndForwardAfterFirstBatch) {
+  const Case c = GetParam();
+  Rng rng(1);
+  Matrix x(20, 64), y = Matrix::Zero(5, 64);
+  for (Index i = 0; i < x.size(); ++i) x.data()[i] = Scalar(rng.uniform());
+  for (Index j = 0; j < 64; ++j) y(j % 5, j) = 1;
+  Sequential model(20, 1);
+  model.add(Dense(32, "relu"));
+  model.add(Dropout(0.1f));
+  model.add(Dense(16, "tanh"));
+  model.add(Dense(5, c.output));
+  model.compile({.loss = c.loss, .optimizer = c.optimizer, .metrics = {"accuracy", "mse", "f1"}});
+  std::vector<std::unique_ptr<Metric>> metrics;
+  for (const char* m : {"accuracy", "mse", "f1", "r2"}) metrics.push_back(make_metric(m));
+
+  auto batch_x = [&](Index start) { return ConstMatrixView(x.data() + start * 20, 20, c.batch); };
+  auto batch_y = [&](Index start) { return ConstMatrixView(y.data() + start * 5, 5, c.batch); };
+  model.train_step(batch_x(0), batch_y(0));  // first batch: buffers are sized here
+  for (auto& m : metrics) m->update(model.forward(batch_x(0), false), batch_y(0));
+
+  const long before = g_allocations.load();
+  for (Index start = 0; start + c.batch <= 64; start += c.batch) {
+    model.train_step(batch_x(start), batch_y(start));
+    const ConstMatrixView out = model.forward(batch_x(start), false);
+    for (auto& m : metrics) m->update(out, batch_y(start));
+  }
+  EXPECT_EQ(g_allocations.load() - before, 0) << c.optimizer << " " << c.loss << " batch " << c.batch;
+}
+
+INSTANTIATE_TEST_SUITE_P(Optimizers, NoAllocation,
+                         ::testing::Values(Case{"sgd", "cce", "softmax", 16}, Case{"adam", "cce", "softmax", 16},
+                                           Case{"adamw", "mse", "linear", 8}, Case{"rmsprop", "bce", "sigmoid", 16},
+                                           Case{"adagrad", "huber", "linear", 16}, Case{"sgd", "mse", "softmax", 1},
+                                           Case{"adam", "cce", "softmax", 1}));
+
+}  // namespace
