@@ -51,8 +51,10 @@ ConstMatrixView Dense::forward(ConstMatrixView X, const Parameters& params, bool
     throw ShapeError("layer \"" + name_ + "\": expected " + std::to_string(input_dim_) + " inputs, got " +
                      std::to_string(X.rows()));
   }
-  require<ShapeError>(X.cols() <= V_.cols(), "layer \"" + name_ + "\": batch of " + std::to_string(X.cols()) +
-                                                  " exceeds the reserved " + std::to_string(V_.cols()));
+  if (X.cols() > V_.cols()) {
+    throw ShapeError("layer \"" + name_ + "\": batch of " + std::to_string(X.cols()) + " exceeds the reserved " +
+                     std::to_string(V_.cols()));
+  }
   n_ = X.cols();
   MatrixView V = left_cols(V_, n_);
   MatrixView Y = left_cols(Y_, n_);
@@ -64,8 +66,9 @@ ConstMatrixView Dense::forward(ConstMatrixView X, const Parameters& params, bool
 // grad is (units, n): dY = ∂C/∂Y, or δ itself when grad_is_delta. dX is (inputs, n).
 void Dense::backward(ConstMatrixView X, ConstMatrixView grad, bool grad_is_delta, Parameters& params,
                      MatrixView* dX) {
-  require<ShapeError>(grad.rows() == options_.units && grad.cols() == n_ && X.cols() == n_,
-                      "layer \"" + name_ + "\": backward shapes do not match the last forward");
+  if (grad.rows() != options_.units || grad.cols() != n_ || X.cols() != n_) {
+    throw ShapeError("layer \"" + name_ + "\": backward shapes do not match the last forward");
+  }
   MatrixView delta = left_cols(delta_, n_);
   if (grad_is_delta) {
     delta = grad;  // BP1 with the fused output delta (a − t)

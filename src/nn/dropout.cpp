@@ -28,9 +28,11 @@ void Dropout::reserve(Index max_batch) {
 // X, the mask and Y are (inputs, n).
 ConstMatrixView Dropout::forward(ConstMatrixView X, const Parameters& params, bool training, Rng& rng) {
   (void)params;
-  require<ShapeError>(X.rows() == input_dim_, "layer \"" + name_ + "\": expected " + std::to_string(input_dim_) +
-                                                  " inputs, got " + std::to_string(X.rows()));
-  require<ShapeError>(X.cols() <= Y_.cols(), "layer \"" + name_ + "\": batch exceeds the reserved size");
+  if (X.rows() != input_dim_ || X.cols() > Y_.cols()) {
+    throw ShapeError("layer \"" + name_ + "\": expected " + std::to_string(input_dim_) + " inputs and at most " +
+                     std::to_string(Y_.cols()) + " samples, got " + std::to_string(X.rows()) + "x" +
+                     std::to_string(X.cols()));
+  }
   last_training_ = training && rate_ > 0;
   if (!last_training_) return X;
   const Index n = X.cols();

@@ -38,9 +38,14 @@ class DivergedError : public Error {
   using Error::Error;
 };
 
-// Throws E(message) when the condition does not hold.
+// Throws E(message) when the condition does not hold. The message is built before the call,
+// so hot paths test the condition themselves and build the message only when throwing.
 template <class E = InvalidArgument>
 inline void require(bool condition, const std::string& message) {
+  if (!condition) throw E(message);
+}
+template <class E = InvalidArgument>
+inline void require(bool condition, const char* message) {
   if (!condition) throw E(message);
 }
 

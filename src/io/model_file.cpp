@@ -1,0 +1,292 @@
+// The model file (docs/file_format.md): a 32-byte header, a JSON metadata block, raw
+// little-endian float32 arrays (parameter arena, then optimizer state), and a CRC-32.
+#include "fathom/io/model_file.hpp"
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "fathom/core/error.hpp"
+#include "fathom/io/atomic_file.hpp"
+#include "model_file_format.hpp"
+
+namespace fathom {
+namespace {
+
+using namespace model_file;  // NOLINT: the format's own vocabulary, used throughout
+
+json array_entry(const std::string& name, std::size_t byte_offset, std::size_t count) {
+  return {{"name", name}, {"byte_offset", byte_offset}, {"count", count}};
+}
+
+std::string serialize(const Sequential& model) {
+  // state() is not const because training writes through its spans; here they are only read.
+  auto& optimizer = const_cast<Optimizer&>(model.optimizer());
+  const auto state = optimizer.state();
+  const auto values = model.parameters().values();
+
+  json meta;
+  meta["input_dim"] = model.input_dim();
+  json layers = json::array();
+  for (std::size_t i = 0; i < model.layer_count(); ++i) {
+    const Layer& l = model.layer(i);
+    layers.push_back({{"type", l.type()}, {"name", l.name()}, {"config", json::parse(l.config_json())}});
+  }
+  meta["layers"] = std::move(layers);
+  meta["loss"] = model.loss().name();
+  meta["metrics"] = model.metric_names();
+  meta["optimizer"] = {{"name", optimizer.name()},
+                       {"config", json::parse(optimizer.config_json())},
+                       {"learning_rate", number(optimizer.learning_rate())},
+                       {"iterations", optimizer.iterations()}};
+
+  const ModelInfo& info = model.info;
+  meta["info"] = {{"task", info.task},
+                  {"class_names", info.class_names},
+                  {"scaling",
+                   {{"method", info.scaling.method},
+                    {"offset", vector_json(info.scaling.offset)},
+                    {"scale", vector_json(info.scaling.scale)}}}};
+
+  json hist_values = json::object();
+  for (const auto& [key, series] : model.history.values) {
+    json a = json::array();
+    for (const double v : series) a.push_back(number(v));
+    hist_values[key] = std::move(a);
+  }
+  meta["history"] = {{"epochs", model.history.epochs}, {"values", std::move(hist_values)}};
+
+  const Rng::State rs = model.rng().state();
+  meta["rng"] = {{"s", {hex64(rs.s[0]), hex64(rs.s[1]), hex64(rs.s[2]), hex64(rs.s[3])}},
+                 {"spare", number(rs.spare)},
+                 {"has_spare", rs.has_spare}};
+
+  json tensors = json::array();
+  for (const auto& e : model.parameters().entries())
+    tensors.push_back(
+        {{"name", e.name}, {"rows", e.ref.rows}, {"cols", e.ref.cols}, {"offset", e.ref.offset}});
+  meta["tensors"] = std::move(tensors);
+
+  json arrays = json::array();
+  std::size_t floats = values.size();
+  arrays.push_back(array_entry("parameters", 0, values.size()));
+  for (const auto& [name, span] : state) {
+    arrays.push_back(array_entry("optimizer/" + name, floats * 4, span.size()));
+    floats += span.size();
+  }
+  meta["arrays"] = std::move(arrays);
+
+  std::string text = meta.dump(1);
+  // Spaces (valid trailing JSON whitespace) align the float data to 8 bytes for mmap readers.
+  text.append((8 - text.size() % 8) % 8, ' ');
+
+  std::string out;
+  out.reserve(kHeaderBytes + text.size() + floats * 4 + kChecksumBytes);
+  out.append(kMagic, sizeof kMagic);
+  put_le<std::uint32_t>(out, kFormatVersion);
+  put_le<std::uint32_t>(out, 0);  // flags: none defined in version 1
+  put_le<std::uint64_t>(out, text.size());
+  put_le<std::uint64_t>(out, floats * 4);
+  out += text;
+  put_floats(out, values);
+  for (const auto& [name, span] : state) put_floats(out, span);
+  put_le<std::uint32_t>(out, crc32(out));
+  return out;
+}
+
+// Every load error names the file first.
+[[noreturn]] void bad(const std::string& path, const std::string& what) {
+  throw FileError(path + ": " + what);
+}
+
+// Header checks, in an order that gives the most useful message: the magic says whether this
+// is a fathom file at all, the version whether its layout (checksum included) is one we know,
+// and the checksum whether any length in it can be trusted.
+void check_envelope(const std::string& path, std::string_view bytes, std::uint64_t& json_bytes,
+                    std::uint64_t& data_bytes) {
+  const std::size_t size = bytes.size();
+  const std::size_t minimum = kHeaderBytes + kChecksumBytes;
+  if (size == 0) bad(path, "empty file (0 bytes), not a fathom model file");
+  const std::size_t head = std::min(size, sizeof kMagic);
+  if (std::memcmp(bytes.data(), kMagic, head) != 0) bad(path, "not a fathom model file (bad magic)");
+  auto truncated = [&](std::uint64_t expected) {
+    bad(path,
+        "truncated: expected " + std::to_string(expected) + " bytes, the file has " + std::to_string(size));
+  };
+  if (size < kHeaderBytes)
+    bad(path, "truncated: expected at least " + std::to_string(minimum) + " bytes, the file has " +
+                  std::to_string(size));
+
+  const auto version = get_le<std::uint32_t>(bytes, 8);
+  if (version > kFormatVersion)
+    bad(path, "format version " + std::to_string(version) + " is newer than this fathom supports (" +
+                  std::to_string(kFormatVersion) + ")");
+  if (version == 0) bad(path, "invalid format version 0");
+
+  json_bytes = get_le<std::uint64_t>(bytes, 16);
+  data_bytes = get_le<std::uint64_t>(bytes, 24);
+  // Saturating, so absurd lengths from a damaged header cannot wrap around.
+  const std::uint64_t cap = std::numeric_limits<std::uint64_t>::max() / 4;
+  const std::uint64_t declared = minimum + std::min(json_bytes, cap) + std::min(data_bytes, cap);
+
+  if (size < minimum) truncated(declared);
+  const auto stored = get_le<std::uint32_t>(bytes, size - kChecksumBytes);
+  if (crc32(bytes.substr(0, size - kChecksumBytes)) != stored) {
+    // A file cut short fails the checksum too; its intact header says by how much.
+    if (declared > size) truncated(declared);
+    bad(path, "checksum mismatch (file corrupted)");
+  }
+  if (declared != size)
+    bad(path, "the header declares " + std::to_string(declared) + " bytes but the file has " +
+                  std::to_string(size));
+}
+
+// Adds the saved layers to model and compiles it.
+void rebuild(const std::string& path, const json& meta, Sequential& model) {
+  for (const auto& l : meta.at("layers")) {
+    auto layer = make_layer(l.at("type").get<std::string>(), l.at("config").dump());
+    const auto& name = l.at("name").get_ref<const std::string&>();
+    if (!name.empty()) layer->set_name(name);
+    model.add_layer(std::move(layer));
+  }
+  const json& opt = meta.at("optimizer");
+  CompileOptions options{.loss = Loss(meta.at("loss").get<std::string>()),
+                         .optimizer = OptimizerHandle(
+                             make_optimizer(opt.at("name").get<std::string>(), opt.at("config").dump())),
+                         .metrics = meta.at("metrics").get<std::vector<std::string>>()};
+  model.compile(std::move(options));
+
+  // The arena rebuilt from the architecture must be laid out exactly as the saved one.
+  const auto& entries = model.parameters().entries();
+  const json& tensors = meta.at("tensors");
+  auto shape = [](const std::string& name, Index rows, Index cols, std::size_t offset) {
+    return "'" + name + "' " + std::to_string(rows) + "x" + std::to_string(cols) + " at " +
+           std::to_string(offset);
+  };
+  if (tensors.size() != entries.size())
+    bad(path, "tensor table has " + std::to_string(tensors.size()) + " tensors, the architecture builds " +
+                  std::to_string(entries.size()));
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const json& t = tensors[i];
+    const auto name = t.at("name").get<std::string>();
+    const auto rows = t.at("rows").get<Index>(), cols = t.at("cols").get<Index>();
+    const auto offset = t.at("offset").get<std::size_t>();
+    const auto& e = entries[i];
+    if (name != e.name || rows != e.ref.rows || cols != e.ref.cols || offset != e.ref.offset)
+      bad(path, "tensor " + std::to_string(i) + " is " + shape(name, rows, cols, offset) +
+                    " in the file but the architecture builds " +
+                    shape(e.name, e.ref.rows, e.ref.cols, e.ref.offset));
+  }
+}
+
+// Copies each float array named in the metadata into the buffer it belongs to.
+void restore_arrays(const std::string& path, const json& meta, std::string_view data, Sequential& model) {
+  std::vector<std::pair<std::string, std::span<Scalar>>> targets;
+  targets.emplace_back("parameters", model.parameters().values());
+  for (auto& [name, span] : model.optimizer().state()) targets.emplace_back("optimizer/" + name, span);
+
+  const json& arrays = meta.at("arrays");
+  if (arrays.size() != targets.size())
+    bad(path, "the file has " + std::to_string(arrays.size()) + " float arrays, the model needs " +
+                  std::to_string(targets.size()) + " (parameters and the optimizer's state)");
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    const auto& [name, span] = targets[i];
+    const json& a = arrays[i];
+    const auto file_name = a.at("name").get<std::string>();
+    const auto offset = a.at("byte_offset").get<std::uint64_t>();
+    const auto count = a.at("count").get<std::uint64_t>();
+    if (file_name != name || count != span.size())
+      bad(path, "float array " + std::to_string(i) + " is '" + file_name + "' of " + std::to_string(count) +
+                    " values, the model needs '" + name + "' of " + std::to_string(span.size()));
+    if (offset % 4 != 0 || offset > data.size() || count > (data.size() - offset) / 4)
+      bad(path, "float array '" + name + "' lies outside the data section");
+    get_floats(data, offset, span);
+  }
+}
+
+void restore_state(const json& meta, Sequential& model) {
+  const json& opt = meta.at("optimizer");
+  model.optimizer().set_learning_rate(static_cast<Scalar>(number(opt.at("learning_rate"))));
+  model.optimizer().set_iterations(opt.at("iterations").get<std::int64_t>());
+
+  const json& info = meta.at("info");
+  model.info.task = info.at("task").get<std::string>();
+  model.info.class_names = info.at("class_names").get<std::vector<std::string>>();
+  const json& scaling = info.at("scaling");
+  model.info.scaling.method = scaling.at("method").get<std::string>();
+  model.info.scaling.offset = vector_from(scaling.at("offset"));
+  model.info.scaling.scale = vector_from(scaling.at("scale"));
+
+  const json& hist = meta.at("history");
+  model.history = History{};
+  model.history.epochs = hist.at("epochs").get<std::vector<int>>();
+  for (const auto& [key, series] : hist.at("values").items()) {
+    auto& out = model.history.values[key];
+    for (const auto& v : series) out.push_back(number(v));
+  }
+
+  const json& rng = meta.at("rng");
+  Rng::State rs{};
+  for (int i = 0; i < 4; ++i) rs.s[i] = from_hex64(rng.at("s").at(i));
+  rs.spare = number(rng.at("spare"));
+  rs.has_spare = rng.at("has_spare").get<bool>();
+  model.rng().set_state(rs);
+}
+
+// Runs f, reporting whatever it throws as a FileError about the file at path.
+template <class F>
+void with_file_errors(const std::string& path, F&& f) {
+  try {
+    f();
+  } catch (const FileError&) {
+    throw;
+  } catch (const json::exception& e) {
+    bad(path, std::string("invalid metadata: ") + e.what());
+  } catch (const BadMetadata& e) {
+    bad(path, std::string("invalid metadata: ") + e.what());
+  } catch (const std::exception& e) {
+    // make_layer, make_optimizer, Loss and compile reject what they cannot rebuild.
+    bad(path, std::string("cannot rebuild the model: ") + e.what());
+  }
+}
+
+}  // namespace
+
+void save_model(const Sequential& model, const std::string& path) {
+  if (!model.compiled())
+    throw Error(path + ": cannot save a model that is not compiled (call compile() first)");
+  write_file_atomic(path, serialize(model));
+}
+
+Sequential load_model(const std::string& path) {
+  const std::string bytes = read_file(path);
+  std::uint64_t json_bytes = 0, data_bytes = 0;
+  check_envelope(path, bytes, json_bytes, data_bytes);
+  const std::string_view all(bytes);
+  const std::string_view text = all.substr(kHeaderBytes, json_bytes);
+  const std::string_view data = all.substr(kHeaderBytes + json_bytes, data_bytes);
+
+  json meta;
+  try {
+    meta = json::parse(text);
+  } catch (const json::exception& e) {
+    bad(path, std::string("malformed metadata JSON: ") + e.what());
+  }
+  Index input_dim = 0;
+  with_file_errors(path, [&] { input_dim = meta.at("input_dim").get<Index>(); });
+  if (input_dim <= 0) bad(path, "invalid metadata: input_dim is " + std::to_string(input_dim));
+  // One model, built in place and returned by name: its optimizer points into its parameter
+  // arena, so it is never moved once compiled.
+  Sequential model(input_dim);
+  with_file_errors(path, [&] {
+    rebuild(path, meta, model);
+    restore_arrays(path, meta, data, model);
+    restore_state(meta, model);
+  });
+  return model;
+}
+
+}  // namespace fathom
