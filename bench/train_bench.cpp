@@ -128,6 +128,37 @@ Config parse_args(int argc, char** argv) {
   return c;
 }
 
+// The 1-minute load average: this machine is shared, and a busy core halves 2-thread figures,
+// so every run records the load it saw at the start and at the end.
+double load_average() {
+  double load = -1;
+  if (std::FILE* f = std::fopen("/proc/loadavg", "r")) {
+    if (std::fscanf(f, "%lf", &load) != 1) load = -1;
+    std::fclose(f);
+  }
+  return load;
+}
+
+// The CPU model with spaces turned into '_', so it stays one RESULT value.
+std::string cpu_model() {
+  std::string model = "unknown";
+  if (std::FILE* f = std::fopen("/proc/cpuinfo", "r")) {
+    char line[512];
+    while (std::fgets(line, sizeof line, f) != nullptr) {
+      if (std::strncmp(line, "model name", 10) != 0) continue;
+      const char* colon = std::strchr(line, ':');
+      if (colon == nullptr) break;
+      model.assign(colon + 1);
+      while (!model.empty() && (model.back() == '\n' || model.back() == ' ')) model.pop_back();
+      while (!model.empty() && model.front() == ' ') model.erase(model.begin());
+      for (char& c : model) c = c == ' ' ? '_' : c;
+      break;
+    }
+    std::fclose(f);
+  }
+  return model;
+}
+
 // ---------------------------------------------------------------------------------------------
 // MNIST-shaped synthetic data: 784 features in [0, 1], 10 classes, one-hot targets.
 // Each class has a few "writing styles" (random ink masks, ~25% of pixels, drawn from a fixed
@@ -358,7 +389,9 @@ void measure_allocations(const Dataset& data, int threads) {
 int main(int argc, char** argv) {
   try {
     const Config cfg = parse_args(argc, argv);
+    const int default_threads = fathom::num_threads();
     const auto t_start = Clock::now();
+    const double load_start = load_average();
     progress("generating %ld synthetic MNIST-shaped samples", long(cfg.train_samples));
     const Dataset data = make_dataset(cfg.train_samples, 2024);
     const Dataset test = make_dataset(cfg.train_samples / 6, 2025);
@@ -377,7 +410,10 @@ int main(int argc, char** argv) {
       measure_inference(cfg, trained, data, t, peaks[i]);
     }
     for (int t : cfg.threads) measure_allocations(data, t);
-    progress("done in %.1f s", seconds_since(t_start));
+    result("bench=machine cores=%u cpu=%s blas_default_threads=%d load1_start=%.2f load1_end=%.2f quick=%d "
+           "wall_s=%.1f",
+           std::thread::hardware_concurrency(), cpu_model().c_str(), default_threads, load_start, load_average(),
+           int(cfg.quick), seconds_since(t_start));
   } catch (const std::exception& e) {
     std::fprintf(stderr, "train_bench: %s\n", e.what());
     return 1;
