@@ -5,11 +5,15 @@
 #include <fathom/fathom.hpp>
 #include <iomanip>
 #include <iostream>
+#include <string>
 
 namespace {
 
-void print_row(const char* label, const fathom::Matrix& m) {
-  std::cout << "    " << std::left << std::setw(18) << label << std::right;
+void print_row(const std::string& label, const fathom::Matrix& m) {
+  // Pad by characters, not bytes: the labels hold UTF-8 Greek letters.
+  std::size_t chars = 0;
+  for (unsigned char c : label) chars += (c & 0xC0) != 0x80;
+  std::cout << "    " << label << std::string(chars < 20 ? 20 - chars : 1, ' ');
   for (fathom::Index i = 0; i < m.size(); ++i) std::cout << std::setw(10) << m.data()[i];
   std::cout << '\n';
 }

@@ -258,6 +258,14 @@ void with_file_errors(const std::string& path, F&& f) {
 void save_model(const Sequential& model, const std::string& path) {
   if (!model.compiled())
     throw Error(path + ": cannot save a model that is not compiled (call compile() first)");
+  const auto& entries = model.parameters().entries();
+  for (const auto& entry : entries) {
+    const ConstMatrixView w = model.parameters().value(entry.ref);
+    if (!w.allFinite()) {
+      throw DivergedError(path + ": not saved: parameter " + entry.name +
+                          " holds NaN or Inf (training diverged); the existing file is unchanged");
+    }
+  }
   write_file_atomic(path, serialize(model));
 }
 

@@ -42,7 +42,7 @@ void for_each_block(std::size_t size, Body&& body) {
 }
 
 Array block(std::span<Scalar> s, std::size_t offset, Index n) { return Array(s.data() + offset, n); }
-Array block(std::vector<Scalar>& s, std::size_t offset, Index n) { return Array(s.data() + offset, n); }
+Array block(AlignedVector& s, std::size_t offset, Index n) { return Array(s.data() + offset, n); }
 ConstArray block(std::span<const Scalar> s, std::size_t offset, Index n) {
   return ConstArray(s.data() + offset, n);
 }

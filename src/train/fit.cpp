@@ -90,13 +90,15 @@ History Sequential::fit(const Matrix& x, const Matrix& y, const FitOptions& opti
   const Index batch = std::min(options.batch_size, n);
   reserve(std::max<Index>(batch, std::min<Index>(256, std::max<Index>(x_val.cols(), 1))));
   order_.resize(static_cast<std::size_t>(n));
-  std::iota(order_.begin(), order_.end(), Index(0));
 
   History fit_history;
   stop_training = false;
   for (Callback* cb : options.callbacks) cb->on_train_begin(*this);
   for (int epoch = options.initial_epoch; epoch < options.epochs && !stop_training; ++epoch) {
     for (Callback* cb : options.callbacks) cb->on_epoch_begin(*this, epoch);
+    // Each epoch's order depends only on the generator's state, so a resumed fit (the state
+    // is saved in the model file) replays exactly the same batches.
+    std::iota(order_.begin(), order_.end(), Index(0));
     if (options.shuffle) {
       for (Index i = n - 1; i > 0; --i) std::swap(order_[i], order_[rng_.below(static_cast<std::uint64_t>(i + 1))]);
     }

@@ -23,7 +23,7 @@ Sequential::Sequential(const Sequential& other)
     : info(other.info),
       history(other.history),
       input_dim_(other.input_dim_),
-      params_(other.params_),
+      params_(std::make_unique<Parameters>(*other.params_)),
       loss_(other.loss_),
       metric_names_(other.metric_names_),
       rng_(other.rng_),
@@ -33,7 +33,7 @@ Sequential::Sequential(const Sequential& other)
   inputs_.assign(layers_.size(), nullptr);
   if (other.optimizer_) {
     optimizer_ = other.optimizer_->clone();
-    optimizer_->bind(params_);
+    optimizer_->bind(*params_);
     auto mine = optimizer_->state();
     auto theirs = other.optimizer_->state();
     for (std::size_t i = 0; i < mine.size() && i < theirs.size(); ++i) {
@@ -64,20 +64,20 @@ void Sequential::add_layer(std::unique_ptr<Layer> layer) {
 
 void Sequential::compile(CompileOptions options) {
   require(!layers_.empty(), "Sequential::compile: the model has no layers");
-  params_.clear();
+  params_->clear();
   Index width = input_dim_;
   max_width_ = input_dim_;
   for (auto& layer : layers_) {
-    layer->build(width, params_);
+    layer->build(width, *params_);
     width = layer->output_dim();
     max_width_ = std::max(max_width_, width);
   }
-  params_.finalize();
-  for (auto& layer : layers_) layer->initialize(params_, rng_);
+  params_->finalize();
+  for (auto& layer : layers_) layer->initialize(*params_, rng_);
   loss_ = options.loss;
   optimizer_ = options.optimizer.release();
   require(optimizer_ != nullptr, "Sequential::compile: no optimizer");
-  optimizer_->bind(params_);
+  optimizer_->bind(*params_);
   metric_names_.clear();
   metrics_.clear();
   for (const auto& name : options.metrics) {
@@ -135,7 +135,7 @@ ConstMatrixView Sequential::forward(ConstMatrixView x, bool training) {
   ConstMatrixView Y = x;
   for (std::size_t i = 0; i < layers_.size(); ++i) {
     inputs_[i] = Y.data();
-    new (&Y) ConstMatrixView(layers_[i]->forward(Y, params_, training, rng_));  // rebind the view
+    new (&Y) ConstMatrixView(layers_[i]->forward(Y, *params_, training, rng_));  // rebind the view
   }
   output_ = Y.data();
   last_n_ = x.cols();
@@ -175,11 +175,11 @@ double Sequential::backward(ConstMatrixView y) {
     Layer& layer = *layers_[k];
     ConstMatrixView X(inputs_[k], layer.input_dim(), n);
     if (k == 0) {
-      layer.backward(X, cview(grad), fused && k + 1 == layers_.size(), params_, nullptr);
+      layer.backward(X, cview(grad), fused && k + 1 == layers_.size(), *params_, nullptr);
       break;
     }
     MatrixView dX(next->data(), layer.input_dim(), n);
-    layer.backward(X, cview(grad), fused && k + 1 == layers_.size(), params_, &dX);
+    layer.backward(X, cview(grad), fused && k + 1 == layers_.size(), *params_, &dX);
     new (&grad) MatrixView(dX);  // rebind: the next layer down reads this layer's dX
     next = next == &scratch_a_ ? &scratch_b_ : &scratch_a_;
   }
@@ -188,7 +188,7 @@ double Sequential::backward(ConstMatrixView y) {
 
 void Sequential::step() {
   require_compiled("step");
-  for (const Scalar g : params_.grads()) {
+  for (const Scalar g : params_->grads()) {
     if (!std::isfinite(g)) {
       throw DivergedError("training diverged: a gradient is NaN or Inf (try a smaller learning rate); "
                           "the weights were left as they were before this step");

@@ -5,6 +5,7 @@
 
 #include <Eigen/Core>
 #include <cstdint>
+#include <vector>
 
 namespace fathom {
 
@@ -12,6 +13,11 @@ using Scalar = float;
 using Index = Eigen::Index;
 using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor>;
 using Vector = Eigen::Matrix<Scalar, Eigen::Dynamic, 1>;
+// Flat float storage aligned like Eigen's own matrices. The parameter arena and optimizer
+// state use it so that vectorised loops split every array the same way in every run: with
+// malloc's varying alignment, the scalar head and tail would move and change the rounding.
+using AlignedVector = std::vector<Scalar, Eigen::aligned_allocator<Scalar>>;
+
 // Views over contiguous column-major storage (leading dimension == rows). Layers hand these
 // out over their preallocated buffers so the training step never allocates.
 using MatrixView = Eigen::Map<Matrix>;

@@ -54,8 +54,8 @@ class Parameters {
  private:
   std::vector<Entry> entries_;
   std::size_t total_ = 0;
-  std::vector<Scalar> values_;
-  std::vector<Scalar> grads_;
+  AlignedVector values_;
+  AlignedVector grads_;
 };
 
 }  // namespace fathom

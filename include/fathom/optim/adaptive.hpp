@@ -63,7 +63,7 @@ class Adagrad final : public Optimizer {
 
  private:
   AdagradOptions options_;
-  std::vector<Scalar> accumulator_;
+  AlignedVector accumulator_;
 };
 
 class RMSprop final : public Optimizer {
@@ -80,7 +80,7 @@ class RMSprop final : public Optimizer {
 
  private:
   RMSpropOptions options_;
-  std::vector<Scalar> mean_square_, momentum_;
+  AlignedVector mean_square_, momentum_;
 };
 
 class Adam final : public Optimizer {
@@ -97,7 +97,7 @@ class Adam final : public Optimizer {
 
  private:
   AdamOptions options_;
-  std::vector<Scalar> m_, v_;
+  AlignedVector m_, v_;
 };
 
 class AdamW final : public Optimizer {
@@ -114,7 +114,7 @@ class AdamW final : public Optimizer {
 
  private:
   AdamWOptions options_;
-  std::vector<Scalar> m_, v_;
+  AlignedVector m_, v_;
 };
 
 }  // namespace fathom

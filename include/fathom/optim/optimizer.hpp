@@ -25,7 +25,8 @@ class Optimizer {
   virtual std::string config_json() const = 0;
   virtual std::unique_ptr<Optimizer> clone() const = 0;
 
-  // Binds to the arena (after it is allocated) and sizes the state, zero-filled.
+  // Binds to the arena (after it is allocated), sizes the state at its initial values (zeros;
+  // Adagrad's accumulator starts at initial_accumulator) and resets iterations() to 0.
   void bind(Parameters& params);
   // One update of every parameter from its gradient: clips the gradient by global norm when
   // clip_norm > 0, applies the rule, and advances iterations() by one. Allocates nothing.

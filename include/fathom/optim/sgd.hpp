@@ -34,7 +34,7 @@ class SGD final : public Optimizer {
 
  private:
   SGDOptions options_;
-  std::vector<Scalar> velocity_;  // Δw(t−1)
+  AlignedVector velocity_;  // Δw(t−1)
 };
 
 }  // namespace fathom

@@ -104,7 +104,7 @@ class Sequential {
   double train_step(ConstMatrixView x, ConstMatrixView y);
   // The four verbs, for a loop of one's own. x is used as given (no input scaling).
   ConstMatrixView forward(ConstMatrixView x, bool training = false);
-  void zero_grad() { params_.zero_grad(); }
+  void zero_grad() { params_->zero_grad(); }
   // Loss of the last forward against y; accumulates every gradient (BP1–BP4).
   double backward(ConstMatrixView y);
   void step();
@@ -117,8 +117,8 @@ class Sequential {
   std::size_t layer_count() const { return layers_.size(); }
   Layer& layer(std::size_t i) { return *layers_.at(i); }
   const Layer& layer(std::size_t i) const { return *layers_.at(i); }
-  Parameters& parameters() { return params_; }
-  const Parameters& parameters() const { return params_; }
+  Parameters& parameters() { return *params_; }
+  const Parameters& parameters() const { return *params_; }
   Optimizer& optimizer();
   const Optimizer& optimizer() const;
   const Loss& loss() const { return loss_; }
@@ -144,7 +144,8 @@ class Sequential {
 
   Index input_dim_;
   std::vector<std::unique_ptr<Layer>> layers_;
-  Parameters params_;
+  // Behind a pointer so that its address, which the optimizer holds, survives a move.
+  std::unique_ptr<Parameters> params_ = std::make_unique<Parameters>();
   std::unique_ptr<Optimizer> optimizer_;
   Loss loss_;
   std::vector<std::string> metric_names_;
