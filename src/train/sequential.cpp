@@ -6,6 +6,7 @@
 #include <iomanip>
 #include <map>
 #include <sstream>
+#include <utility>
 
 #include "fathom/core/error.hpp"
 #include "fathom/nn/dense.hpp"
@@ -190,16 +191,23 @@ double Sequential::backward(ConstMatrixView y) {
   return loss;
 }
 
+namespace {
+// True when every value is finite: x − x is 0 for finite x and NaN for NaN or ±Inf, and the
+// sum of those is a vectorised reduction (a per-element isfinite loop is not vectorised).
+bool all_finite(std::span<const Scalar> x) {
+  const auto a = Eigen::Map<const Eigen::ArrayXf>(x.data(), static_cast<Index>(x.size()));
+  return std::isfinite((a - a).sum());
+}
+}  // namespace
+
 void Sequential::step() {
   require_compiled("step");
-  const auto g = params_->grads();
-  if (!Eigen::Map<const Eigen::ArrayXf>(g.data(), static_cast<Index>(g.size())).allFinite()) {  // vectorised
+  if (!all_finite(std::as_const(*params_).grads())) {
     throw DivergedError("training diverged: a gradient is NaN or Inf (try a smaller learning rate); "
                         "the weights were left as they were before this step");
   }
   optimizer_->step();
-  const auto w = params_->values();
-  if (!Eigen::Map<const Eigen::ArrayXf>(w.data(), static_cast<Index>(w.size())).allFinite()) {
+  if (!all_finite(std::as_const(*params_).values())) {
     throw DivergedError("training diverged: the update made a weight NaN or Inf (try a smaller learning rate); "
                         "reload or re-initialize the model before using it");
   }
