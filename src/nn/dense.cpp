@@ -27,7 +27,7 @@ std::string Dense::describe() const {
 }
 
 void Dense::build(Index input_dim, Parameters& params) {
-  require(input_dim > 0, "layer \"" + name_ + "\": input width must be > 0");
+  require(input_dim > 0, "layer \"" + name_ + "\": input width must be > 0, got " + std::to_string(input_dim));
   input_dim_ = input_dim;
   W_ = params.add(name_ + "/W", options_.units, input_dim);
   b_ = options_.use_bias ? params.add(name_ + "/b", options_.units, 1) : ParamRef{};

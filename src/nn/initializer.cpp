@@ -31,6 +31,14 @@ constexpr std::array<Entry, 9> kTable{{
 
 }  // namespace
 
+Initializer::Initializer(InitKind kind, Scalar value) : kind_(kind), value_(value) {
+  require(std::isfinite(value), "initializer: value must be finite, got " + std::to_string(value));
+  if (kind == InitKind::Uniform || kind == InitKind::Normal) {
+    require(value > 0, std::string(kind == InitKind::Uniform ? "uniform" : "normal") + " initializer: scale must be > 0, got " +
+                           std::to_string(value));
+  }
+}
+
 Initializer::Initializer(std::string_view text) {
   std::string_view base = text;
   std::string_view arg;

@@ -39,7 +39,9 @@ double clamp_p(double p) { return std::clamp(p, kEps, 1 - kEps); }
 }  // namespace
 
 Loss::Loss(LossKind kind, Scalar delta) : kind_(kind), delta_(kind == LossKind::Huber ? delta : 1) {
-  require(std::isfinite(delta) && delta > 0, "huber: delta must be > 0, got " + std::to_string(delta));
+  if (kind == LossKind::Huber) {
+    require(std::isfinite(delta) && delta > 0, "huber: delta must be > 0, got " + std::to_string(delta));
+  }
 }
 
 Loss::Loss(std::string_view text) {

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iomanip>
 #include <ostream>
+#include <sstream>
 
 #include "fathom/core/error.hpp"
 #include "fathom/train/sequential.hpp"
@@ -31,6 +32,13 @@ bool monitor_higher_is_better(const std::string& monitor) {
 }
 
 namespace {
+template <class T>
+std::string got(T value) {
+  std::ostringstream out;
+  out << ", got " << value;
+  return out.str();
+}
+
 bool resolve_mode(const std::string& mode, const std::string& monitor) {
   if (mode == "max") return true;
   if (mode == "min") return false;
@@ -42,8 +50,8 @@ bool resolve_mode(const std::string& mode, const std::string& monitor) {
 // --- EarlyStopping ---
 
 EarlyStopping::EarlyStopping(EarlyStoppingOptions options) : options_(std::move(options)) {
-  require(options_.patience >= 0, "EarlyStopping: patience must be >= 0");
-  require(options_.min_delta >= 0, "EarlyStopping: min_delta must be >= 0");
+  require(options_.patience >= 0, "EarlyStopping: patience must be >= 0" + got(options_.patience));
+  require(options_.min_delta >= 0, "EarlyStopping: min_delta must be >= 0" + got(options_.min_delta));
   maximize_ = resolve_mode(options_.mode, options_.monitor);
 }
 
@@ -123,8 +131,8 @@ void CSVLogger::on_epoch_end(Sequential& model, int epoch, const Logs& logs) {
 // --- ConvergenceStop ---
 
 ConvergenceStop::ConvergenceStop(ConvergenceStopOptions options) : options_(std::move(options)) {
-  require(options_.tolerance >= 0, "ConvergenceStop: tolerance must be >= 0");
-  require(options_.patience >= 1, "ConvergenceStop: patience must be >= 1");
+  require(options_.tolerance >= 0, "ConvergenceStop: tolerance must be >= 0" + got(options_.tolerance));
+  require(options_.patience >= 1, "ConvergenceStop: patience must be >= 1" + got(options_.patience));
 }
 
 void ConvergenceStop::on_train_begin(Sequential& model) {
@@ -147,8 +155,11 @@ void ConvergenceStop::on_epoch_end(Sequential& model, int epoch, const Logs& log
 // --- ReduceLROnPlateau ---
 
 ReduceLROnPlateau::ReduceLROnPlateau(ReduceLROnPlateauOptions options) : options_(std::move(options)) {
-  require(options_.factor > 0 && options_.factor < 1, "ReduceLROnPlateau: factor must be in (0, 1)");
-  require(options_.patience >= 0 && options_.cooldown >= 0, "ReduceLROnPlateau: patience and cooldown must be >= 0");
+  require(options_.factor > 0 && options_.factor < 1, "ReduceLROnPlateau: factor must be in (0, 1)" + got(options_.factor));
+  require(options_.patience >= 0, "ReduceLROnPlateau: patience must be >= 0" + got(options_.patience));
+  require(options_.cooldown >= 0, "ReduceLROnPlateau: cooldown must be >= 0" + got(options_.cooldown));
+  require(options_.min_lr >= 0, "ReduceLROnPlateau: min_lr must be >= 0" + got(options_.min_lr));
+  require(options_.min_delta >= 0, "ReduceLROnPlateau: min_delta must be >= 0" + got(options_.min_delta));
   maximize_ = monitor_higher_is_better(options_.monitor);
 }
 

@@ -72,6 +72,9 @@ History Sequential::fit(const Matrix& x, const Matrix& y, const FitOptions& opti
           "fit: give validation data or a validation_split, not both");
   check_data(x, y, "training");
   if (options.validation_x != nullptr) check_data(*options.validation_x, *options.validation_y, "validation");
+  for (std::size_t i = 0; i < options.callbacks.size(); ++i) {
+    require(options.callbacks[i] != nullptr, "fit: callbacks[" + std::to_string(i) + "] is null");
+  }
 
   // The validation split holds out the last samples, before any shuffling (as Keras does).
   const Index n_all = x.cols();
@@ -127,7 +130,7 @@ History Sequential::fit(const Matrix& x, const Matrix& y, const FitOptions& opti
 }
 
 Logs Sequential::evaluate_view(ConstMatrixView x, ConstMatrixView y, Index batch_size) {
-  require(batch_size >= 1, "evaluate: batch_size must be >= 1");
+  require(batch_size >= 1, "evaluate: batch_size must be >= 1, got " + std::to_string(batch_size));
   const Index n = x.cols();
   const Index batch = std::min(batch_size, n);
   reserve(batch);
@@ -153,7 +156,7 @@ Logs Sequential::evaluate(const Matrix& x, const Matrix& y, Index batch_size) {
 
 Matrix Sequential::predict(const Matrix& x, Index batch_size) {
   require_compiled("predict");
-  require(batch_size >= 1, "predict: batch_size must be >= 1");
+  require(batch_size >= 1, "predict: batch_size must be >= 1, got " + std::to_string(batch_size));
   if (x.rows() != input_dim_) {
     throw ShapeError("predict: the model expects " + std::to_string(input_dim_) + " inputs per sample, x has " +
                      std::to_string(x.rows()) + " rows");

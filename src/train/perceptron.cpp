@@ -10,10 +10,13 @@ namespace fathom {
 
 Perceptron::Perceptron(Index inputs, Index outputs, PerceptronOptions options)
     : options_(options), W_(outputs, inputs), b_(outputs), rng_(options.seed) {
-  require(inputs > 0 && outputs > 0, "Perceptron: inputs and outputs must be > 0");
+  require(inputs > 0 && outputs > 0, "Perceptron: inputs and outputs must be > 0, got " + std::to_string(inputs) +
+                                         " and " + std::to_string(outputs));
+  require(std::isfinite(options.init_scale) && options.init_scale >= 0,
+          "Perceptron: init_scale must be >= 0, got " + std::to_string(options.init_scale));
   require(options.learning_rate > 0, "Perceptron: learning_rate must be > 0, got " +
                                          std::to_string(options.learning_rate));
-  require(options.max_epochs >= 1, "Perceptron: max_epochs must be >= 1");
+  require(options.max_epochs >= 1, "Perceptron: max_epochs must be >= 1, got " + std::to_string(options.max_epochs));
   for (Index i = 0; i < W_.size(); ++i) W_.data()[i] = Scalar(rng_.uniform(-options.init_scale, options.init_scale));
   b_.setZero();
 }

@@ -16,7 +16,8 @@ enum class InitKind { Uniform, Normal, GlorotUniform, GlorotNormal, HeUniform, H
 class Initializer {
  public:
   Initializer() = default;
-  Initializer(InitKind kind, Scalar value) : kind_(kind), value_(value) {}
+  // Throws InvalidArgument for a non-finite value, or a uniform/normal scale that is not > 0.
+  Initializer(InitKind kind, Scalar value);
   Initializer(std::string_view name);                                            // NOLINT
   Initializer(const char* name) : Initializer(std::string_view(name)) {}         // NOLINT
   Initializer(const std::string& name) : Initializer(std::string_view(name)) {}  // NOLINT
