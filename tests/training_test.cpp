@@ -209,3 +209,28 @@ TEST(Summary, ListsLayersShapesAndParameterCounts) {
   EXPECT_NE(s.find("Total params: 235146"), std::string::npos) << s;
   EXPECT_EQ(model.parameters().size(), 235146u);
 }
+
+// Large enough that BLAS splits the batch products over threads: the same seed and thread
+// count must still give bit-identical weights, at 1 and at 2 threads.
+TEST(Fit, SameSeedIsBitIdenticalWithThreadedGemm) {
+  Rng rng(12);
+  Matrix x(200, 512), y = Matrix::Zero(10, 512);
+  for (Index i = 0; i < x.size(); ++i) x.data()[i] = Scalar(rng.uniform());
+  for (Index j = 0; j < 512; ++j) y(j % 10, j) = 1;
+  const int saved_threads = num_threads();
+  for (int threads : {1, 2}) {
+    set_num_threads(threads);
+    auto train = [&] {
+      Sequential model(200, 77);
+      model.add(Dense(256, "relu"));
+      model.add(Dense(10, "softmax"));
+      model.compile({.loss = "cce", .optimizer = "adam"});
+      model.fit(x, y, {.epochs = 2, .batch_size = 128});
+      auto w = model.parameters().values();
+      return std::vector<float>(w.begin(), w.end());
+    };
+    const auto a = train(), b = train();
+    EXPECT_EQ(std::memcmp(a.data(), b.data(), a.size() * sizeof(float)), 0) << threads << " threads";
+  }
+  set_num_threads(saved_threads);
+}
