@@ -3,7 +3,6 @@
 #include <benchmark/benchmark.h>
 
 #include <fathom/fathom.hpp>
-
 #include <memory>
 #include <string>
 #include <vector>
@@ -45,7 +44,8 @@ Matrix random_matrix(Index rows, Index cols, std::uint64_t seed) {
 }
 
 void set_flops(benchmark::State& state, double flops_per_iteration) {
-  state.counters["FLOPS"] = benchmark::Counter(flops_per_iteration, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["FLOPS"] =
+      benchmark::Counter(flops_per_iteration, benchmark::Counter::kIsIterationInvariantRate);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -212,12 +212,15 @@ void BM_optimizer_step(benchmark::State& state, Opt optimizer, int floats_per_pa
     benchmark::DoNotOptimize(params.values().data());
     benchmark::ClobberMemory();
   }
-  state.SetBytesProcessed(state.iterations() * Index(params.size()) * floats_per_param * Index(sizeof(Scalar)));
+  state.SetBytesProcessed(state.iterations() * Index(params.size()) * floats_per_param *
+                          Index(sizeof(Scalar)));
 }
-BENCHMARK_CAPTURE(BM_optimizer_step, sgd, fathom::SGD({.learning_rate = 0.01f}), 3)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_optimizer_step, sgd, fathom::SGD({.learning_rate = 0.01f}), 3)
+    ->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_optimizer_step, sgd_momentum, fathom::SGD({.learning_rate = 0.01f, .momentum = 0.9f}), 5)
     ->Unit(benchmark::kMicrosecond);
-BENCHMARK_CAPTURE(BM_optimizer_step, adam, fathom::Adam({.learning_rate = 1e-3f}), 7)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_optimizer_step, adam, fathom::Adam({.learning_rate = 1e-3f}), 7)
+    ->Unit(benchmark::kMicrosecond);
 
 // The same rules reached the way a user's own loop reaches them: Sequential::step().
 void BM_sequential_step(benchmark::State& state, const char* optimizer, int floats_per_param) {

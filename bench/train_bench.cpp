@@ -1,14 +1,13 @@
 // End-to-end benchmark: sgemm peak, MNIST-shaped training (mini-batch Adam and online SGD),
 // single-sample latency and batched inference; one machine-readable "RESULT k=v ..." line each.
 // Usage: train_bench [--quick] [--threads N]      (progress goes to stderr, results to stdout)
-#include <fathom/fathom.hpp>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fathom/fathom.hpp>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -50,7 +49,9 @@ using fathom::Matrix;
 using fathom::Scalar;
 using Clock = std::chrono::steady_clock;
 
-double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
 
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
@@ -241,23 +242,25 @@ double measure_peak(Index size, int threads) {
   double best = 1e300;
   for (int r = 0; r < 4; ++r) {
     const auto t0 = Clock::now();
-    fathom::gemm(fathom::Trans::No, fathom::Trans::No, 1, fathom::cview(A), fathom::cview(B), 0, fathom::view(C));
+    fathom::gemm(fathom::Trans::No, fathom::Trans::No, 1, fathom::cview(A), fathom::cview(B), 0,
+                 fathom::view(C));
     if (r > 0) best = std::min(best, seconds_since(t0));
   }
   const double gflops = 2.0 * double(size) * double(size) * double(size) / best / 1e9;
-  result("bench=sgemm_peak m=%ld n=%ld k=%ld threads=%d gflops=%.1f", long(size), long(size), long(size), threads,
-         gflops);
+  result("bench=sgemm_peak m=%ld n=%ld k=%ld threads=%d gflops=%.1f", long(size), long(size), long(size),
+         threads, gflops);
   return gflops;
 }
 
 // b. Mini-batch training, 784-256-128-10, Adam 1e-3, batch 128, one warm-up epoch then the
 // median of the timed epochs. One fit() call runs them all (a per-call fit overhead, the data
 // check, is reported separately as fit_overhead_s).
-fathom::Sequential measure_train_epoch(const Config& cfg, const Dataset& data, const Dataset& test, int threads,
-                                       double peak) {
+fathom::Sequential measure_train_epoch(const Config& cfg, const Dataset& data, const Dataset& test,
+                                       int threads, double peak) {
   fathom::set_num_threads(threads);
   fathom::Sequential model = make_net(42);
-  model.compile({.loss = "cce", .optimizer = fathom::Adam({.learning_rate = 1e-3f}), .metrics = {"accuracy"}});
+  model.compile(
+      {.loss = "cce", .optimizer = fathom::Adam({.learning_rate = 1e-3f}), .metrics = {"accuracy"}});
   EpochTimer timer;
   const int epochs = 1 + cfg.timed_epochs;
   const auto t0 = Clock::now();
@@ -276,9 +279,10 @@ fathom::Sequential measure_train_epoch(const Config& cfg, const Dataset& data, c
       threads, long(data.x.cols()), int(timed.size()), spe, *std::min_element(timed.begin(), timed.end()),
       *std::max_element(timed.begin(), timed.end()), n / spe, gflops, 100 * gflops / peak, total - in_epochs);
   const fathom::Logs held_out = model.evaluate(test.x, test.y);
-  result("bench=train_accuracy threads=%d epochs=%d loss=%.4f accuracy=%.4f test_loss=%.4f test_accuracy=%.4f",
-         threads, epochs, logged(timer.last, "loss"), logged(timer.last, "accuracy"), logged(held_out, "loss"),
-         logged(held_out, "accuracy"));
+  result(
+      "bench=train_accuracy threads=%d epochs=%d loss=%.4f accuracy=%.4f test_loss=%.4f test_accuracy=%.4f",
+      threads, epochs, logged(timer.last, "loss"), logged(timer.last, "accuracy"), logged(held_out, "loss"),
+      logged(held_out, "accuracy"));
   return model;
 }
 
@@ -302,9 +306,10 @@ void measure_train_step_loop(const Dataset& data, int threads, double peak) {
   const double s = seconds_since(t0);
   const double samples = double(n / 128 * 128);
   const double gflops = kTrainFlops * samples / s / 1e9;
-  result("bench=train_step_loop batch=128 threads=%d samples=%.0f seconds_per_epoch=%.3f samples_per_s=%.0f "
-         "gflops=%.1f pct_of_peak=%.1f",
-         threads, samples, s, samples / s, gflops, 100 * gflops / peak);
+  result(
+      "bench=train_step_loop batch=128 threads=%d samples=%.0f seconds_per_epoch=%.3f samples_per_s=%.0f "
+      "gflops=%.1f pct_of_peak=%.1f",
+      threads, samples, s, samples / s, gflops, 100 * gflops / peak);
 }
 
 // c. Online SGD: batch 1, SGD lr 0.01, over the first online_samples samples.
@@ -318,14 +323,16 @@ void measure_online_sgd(const Config& cfg, const Dataset& data, int threads, dou
   model.fit(x, y, {.epochs = 2, .batch_size = 1, .callbacks = {&timer}});  // epoch 0 warms up
   const double s = timer.seconds.back();
   const double gflops = kTrainFlops * double(n) / s / 1e9;
-  result("bench=online_sgd batch=1 threads=%d samples=%ld samples_per_s=%.0f us_per_sample=%.1f gflops=%.2f "
-         "pct_of_peak=%.1f loss=%.4f",
-         threads, long(n), double(n) / s, 1e6 * s / double(n), gflops, 100 * gflops / peak,
-         logged(timer.last, "loss"));
+  result(
+      "bench=online_sgd batch=1 threads=%d samples=%ld samples_per_s=%.0f us_per_sample=%.1f gflops=%.2f "
+      "pct_of_peak=%.1f loss=%.4f",
+      threads, long(n), double(n) / s, 1e6 * s / double(n), gflops, 100 * gflops / peak,
+      logged(timer.last, "loss"));
 }
 
 // d. Inference: single-sample latency through Sequential::forward, and batched predict().
-void measure_inference(const Config& cfg, fathom::Sequential& model, const Dataset& data, int threads, double peak) {
+void measure_inference(const Config& cfg, fathom::Sequential& model, const Dataset& data, int threads,
+                       double peak) {
   fathom::set_num_threads(threads);
   const Index n = data.x.cols();
   auto column = [&](Index j) { return fathom::ConstMatrixView(data.x.data() + (j % n) * 784, 784, 1); };
@@ -339,10 +346,10 @@ void measure_inference(const Config& cfg, fathom::Sequential& model, const Datas
   }
   const double p50 = percentile(us, 50);
   const double gflops_1 = kForwardFlops / (p50 * 1e-6) / 1e9;
-  result("bench=inference_latency batch=1 threads=%d calls=%d p50_us=%.1f p99_us=%.1f mean_us=%.1f gflops=%.2f "
-         "pct_of_peak=%.1f",
-         threads, cfg.latency_calls, p50, percentile(us, 99),
-         mean(us), gflops_1, 100 * gflops_1 / peak);
+  result(
+      "bench=inference_latency batch=1 threads=%d calls=%d p50_us=%.1f p99_us=%.1f mean_us=%.1f gflops=%.2f "
+      "pct_of_peak=%.1f",
+      threads, cfg.latency_calls, p50, percentile(us, 99), mean(us), gflops_1, 100 * gflops_1 / peak);
   (void)sink;
 
   const Matrix xs = data.x.leftCols(cfg.predict_samples);
@@ -357,8 +364,10 @@ void measure_inference(const Config& cfg, fathom::Sequential& model, const Datas
   const double s = median(runs);
   const double ns = double(cfg.predict_samples);
   const double gflops = kForwardFlops * ns / s / 1e9;
-  result("bench=inference_batch batch=256 threads=%d samples=%ld samples_per_s=%.0f gflops=%.1f pct_of_peak=%.1f",
-         threads, long(cfg.predict_samples), ns / s, gflops, 100 * gflops / peak);
+  result(
+      "bench=inference_batch batch=256 threads=%d samples=%ld samples_per_s=%.0f gflops=%.1f "
+      "pct_of_peak=%.1f",
+      threads, long(cfg.predict_samples), ns / s, gflops, 100 * gflops / peak);
 }
 
 // Allocations the hot paths make once warmed up (STYLE habit 10: none expected). OpenBLAS
@@ -366,7 +375,8 @@ void measure_inference(const Config& cfg, fathom::Sequential& model, const Datas
 void measure_allocations(const Dataset& data, int threads) {
   fathom::set_num_threads(threads);
   fathom::Sequential model = make_net(42);
-  model.compile({.loss = "cce", .optimizer = fathom::Adam({.learning_rate = 1e-3f}), .metrics = {"accuracy"}});
+  model.compile(
+      {.loss = "cce", .optimizer = fathom::Adam({.learning_rate = 1e-3f}), .metrics = {"accuracy"}});
   model.reserve(128);
   const fathom::ConstMatrixView bx(data.x.data(), 784, 128), by(data.y.data(), 10, 128);
   model.train_step(bx, by);
@@ -376,12 +386,15 @@ void measure_allocations(const Dataset& data, int threads) {
     return double(g_allocations.load() - before) / reps;
   };
   const double per_step = count([&] { model.train_step(bx, by); }, 20);
-  const double per_forward1 = count([&] { model.forward(fathom::ConstMatrixView(data.x.data(), 784, 1)); }, 100);
+  const double per_forward1 =
+      count([&] { model.forward(fathom::ConstMatrixView(data.x.data(), 784, 1)); }, 100);
   const Matrix small_x = data.x.leftCols(1280), small_y = data.y.leftCols(1280);
   model.fit(small_x, small_y, {.epochs = 1, .batch_size = 128});
   const double per_fit = count([&] { model.fit(small_x, small_y, {.epochs = 1, .batch_size = 128}); }, 3);
-  result("bench=allocations threads=%d per_train_step_b128=%.1f per_forward_b1=%.1f per_fit_call_10_batches=%.1f",
-         threads, per_step, per_forward1, per_fit);
+  result(
+      "bench=allocations threads=%d per_train_step_b128=%.1f per_forward_b1=%.1f "
+      "per_fit_call_10_batches=%.1f",
+      threads, per_step, per_forward1, per_fit);
 }
 
 }  // namespace
@@ -410,10 +423,11 @@ int main(int argc, char** argv) {
       measure_inference(cfg, trained, data, t, peaks[i]);
     }
     for (int t : cfg.threads) measure_allocations(data, t);
-    result("bench=machine cores=%u cpu=%s blas_default_threads=%d load1_start=%.2f load1_end=%.2f quick=%d "
-           "wall_s=%.1f",
-           std::thread::hardware_concurrency(), cpu_model().c_str(), default_threads, load_start, load_average(),
-           int(cfg.quick), seconds_since(t_start));
+    result(
+        "bench=machine cores=%u cpu=%s blas_default_threads=%d load1_start=%.2f load1_end=%.2f quick=%d "
+        "wall_s=%.1f",
+        std::thread::hardware_concurrency(), cpu_model().c_str(), default_threads, load_start, load_average(),
+        int(cfg.quick), seconds_since(t_start));
   } catch (const std::exception& e) {
     std::fprintf(stderr, "train_bench: %s\n", e.what());
     return 1;

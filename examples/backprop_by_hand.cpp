@@ -31,10 +31,16 @@ fathom::Matrix lecture_weights(fathom::Dense& d, fathom::Parameters& p) {
 int main() {
   const auto constant = fathom::Initializer::constant(0.1f);
   fathom::Sequential model(2);
-  auto& hidden = model.add(fathom::Dense({.units = 2, .activation = "sigmoid", .kernel_initializer = constant,
-                                          .bias_initializer = constant, .name = "hidden"}));
-  auto& output = model.add(fathom::Dense({.units = 1, .activation = "sigmoid", .kernel_initializer = constant,
-                                          .bias_initializer = constant, .name = "output"}));
+  auto& hidden = model.add(fathom::Dense({.units = 2,
+                                          .activation = "sigmoid",
+                                          .kernel_initializer = constant,
+                                          .bias_initializer = constant,
+                                          .name = "hidden"}));
+  auto& output = model.add(fathom::Dense({.units = 1,
+                                          .activation = "sigmoid",
+                                          .kernel_initializer = constant,
+                                          .bias_initializer = constant,
+                                          .name = "output"}));
   model.compile({.loss = "mse", .optimizer = fathom::SGD({.learning_rate = 0.2f, .momentum = 0.9f})});
   fathom::Parameters& p = model.parameters();
   std::cout << std::fixed << std::setprecision(4);

@@ -23,7 +23,8 @@ fathom::Matrix read_digits(const std::string& path) {
     if (line.empty() || line[0] == '#') continue;
     if (line.rfind("class ", 0) == 0) {
       cls = std::stoi(line.substr(6)) - 1, row = 0;
-      if (cls < 0 || cls > 4) throw fathom::FileError(path + ":" + std::to_string(line_no) + ": class must be 1..5");
+      if (cls < 0 || cls > 4)
+        throw fathom::FileError(path + ":" + std::to_string(line_no) + ": class must be 1..5");
       continue;
     }
     if (cls < 0 || row >= 5 || line.size() != 5 || line.find_first_not_of("01") != std::string::npos) {
@@ -44,7 +45,8 @@ int main(int argc, char** argv) try {
   model.add(fathom::Dense(20, "relu"));
   model.add(fathom::Dense(20, "relu"));
   model.add(fathom::Dense(5, "softmax"));
-  model.compile({.loss = "cce", .optimizer = fathom::Adam({.learning_rate = 0.01f}), .metrics = {"accuracy"}});
+  model.compile(
+      {.loss = "cce", .optimizer = fathom::Adam({.learning_rate = 0.01f}), .metrics = {"accuracy"}});
   std::cout << model.summary() << '\n';
 
   fathom::ProgressLogger progress(std::cout, /*every=*/50);
@@ -58,7 +60,9 @@ int main(int argc, char** argv) try {
     for (int r = 0; r < 5; ++r) {
       std::cout << "  ";
       for (int c = 0; c < 5; ++c) std::cout << (x(r * 5 + c, k) > 0 ? "##" : "..");
-      if (r == 2) std::cout << "   -> digit " << best + 1 << " (p = " << std::fixed << std::setprecision(3) << p(best, k) << ")";
+      if (r == 2)
+        std::cout << "   -> digit " << best + 1 << " (p = " << std::fixed << std::setprecision(3)
+                  << p(best, k) << ")";
       std::cout << '\n';
     }
     std::cout << '\n';

@@ -33,8 +33,10 @@ void expect_error(F&& f, const std::string& fragment) {
 TEST(BadInput, ShapeMismatches) {
   auto model = small_model();
   expect_error<ShapeError>([&] { model.fit(Matrix::Zero(4, 10), Matrix::Zero(2, 10)); }, "expects 3 inputs");
-  expect_error<ShapeError>([&] { model.fit(Matrix::Zero(3, 10), Matrix::Zero(3, 10)); }, "has 2 outputs, y has 3");
-  expect_error<ShapeError>([&] { model.fit(Matrix::Zero(3, 10), Matrix::Zero(2, 9)); }, "10 samples but y has 9");
+  expect_error<ShapeError>([&] { model.fit(Matrix::Zero(3, 10), Matrix::Zero(3, 10)); },
+                           "has 2 outputs, y has 3");
+  expect_error<ShapeError>([&] { model.fit(Matrix::Zero(3, 10), Matrix::Zero(2, 9)); },
+                           "10 samples but y has 9");
   expect_error<ShapeError>([&] { model.predict(Matrix::Zero(5, 2)); }, "expects 3 inputs");
 }
 
@@ -52,7 +54,8 @@ TEST(BadInput, EmptyAndNonFiniteData) {
 TEST(BadInput, InvalidHyperparameters) {
   auto model = small_model();
   const Matrix x = Matrix::Zero(3, 5), y = Matrix::Zero(2, 5);
-  expect_error<InvalidArgument>([&] { model.fit(x, y, {.batch_size = 0}); }, "batch_size must be >= 1, got 0");
+  expect_error<InvalidArgument>([&] { model.fit(x, y, {.batch_size = 0}); },
+                                "batch_size must be >= 1, got 0");
   expect_error<InvalidArgument>([&] { model.fit(x, y, {.epochs = 0}); }, "epochs must be >= 1");
   expect_error<InvalidArgument>([&] { model.fit(x, y, {.validation_split = 1.0}); }, "validation_split");
   expect_error<InvalidArgument>([&] { SGD({.learning_rate = 0}); }, "learning_rate");

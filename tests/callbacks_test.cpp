@@ -2,7 +2,6 @@
 // driven with hand-made logs (exact control over the monitored values), CSVLogger and
 // LearningRateScheduler inside real fits.
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <cmath>
@@ -52,7 +51,8 @@ void fill_weights(Sequential& model, float value) {
 
 // Plays fit()'s part: on_train_begin, then one on_epoch_end per value (under `key`) until a
 // callback sets stop_training, then on_train_end. Returns the number of epochs run.
-int drive(Callback& cb, Sequential& model, const std::vector<double>& values, const std::string& key = "val_loss") {
+int drive(Callback& cb, Sequential& model, const std::vector<double>& values,
+          const std::string& key = "val_loss") {
   model.stop_training = false;
   cb.on_train_begin(model);
   int epoch = 0;
@@ -226,8 +226,12 @@ TEST(EarlyStopping, RestoresBestWeightsInARealFitThatRunsToTheEnd) {
   EarlyStopping stop({.patience = 100, .restore_best_weights = true});
   std::vector<std::vector<float>> per_epoch;
   LambdaCallback record([&](Sequential& m, int, const Logs&) { per_epoch.push_back(weights_of(m)); });
-  const History h = model.fit(x, y, {.epochs = 8, .batch_size = 8, .validation_x = &xv, .validation_y = &yv,
-                                     .callbacks = {&record, &stop}});
+  const History h = model.fit(x, y,
+                              {.epochs = 8,
+                               .batch_size = 8,
+                               .validation_x = &xv,
+                               .validation_y = &yv,
+                               .callbacks = {&record, &stop}});
   ASSERT_EQ(h.size(), 8u);
   EXPECT_EQ(stop.stopped_epoch(), -1);
   ASSERT_GE(stop.best_epoch(), 0);
@@ -272,7 +276,8 @@ TEST(ModelCheckpoint, SaveBestOnlyKeepsTheLastImprovement) {
     recorded.push_back(weights_of(model));
     ckpt.on_epoch_end(model, epoch, Logs{{"loss", 1.0}, {"val_loss", val_loss[std::size_t(epoch)]}});
     const Sequential loaded = load_model(path);  // a valid model file after every save
-    EXPECT_EQ(weights_of(loaded), recorded[std::size_t(expected_saved_epoch[std::size_t(epoch)])]) << "epoch " << epoch;
+    EXPECT_EQ(weights_of(loaded), recorded[std::size_t(expected_saved_epoch[std::size_t(epoch)])])
+        << "epoch " << epoch;
   }
   EXPECT_EQ(ckpt.saves(), 3);
   EXPECT_EQ(dir.files(), std::vector<std::string>{"model.fathom"});  // no temp files left behind
@@ -335,7 +340,8 @@ TEST(CSVLogger, HeaderSortedKeysAndOneRowPerEpoch) {
   line_data(x, y);
   Sequential model = small_model();
   CSVLogger csv(path.string());
-  const History h = model.fit(x, y, {.epochs = 3, .batch_size = 5, .validation_split = 0.25, .callbacks = {&csv}});
+  const History h =
+      model.fit(x, y, {.epochs = 3, .batch_size = 5, .validation_split = 0.25, .callbacks = {&csv}});
 
   const auto lines = read_lines(path);
   ASSERT_EQ(lines.size(), 4u);
@@ -361,7 +367,9 @@ TEST(CSVLogger, AppendAddsRowsWithoutASecondHeader) {
   CSVLogger first(path.string());
   model.fit(x, y, {.epochs = 3, .batch_size = 5, .validation_split = 0.25, .callbacks = {&first}});
   CSVLogger resumed(path.string(), /*append=*/true);
-  model.fit(x, y, {.epochs = 5, .batch_size = 5, .validation_split = 0.25, .callbacks = {&resumed}, .initial_epoch = 3});
+  model.fit(
+      x, y,
+      {.epochs = 5, .batch_size = 5, .validation_split = 0.25, .callbacks = {&resumed}, .initial_epoch = 3});
 
   const auto lines = read_lines(path);
   ASSERT_EQ(lines.size(), 1u + 3u + 2u);
@@ -438,7 +446,8 @@ TEST(ReduceLROnPlateau, CooldownPausesTheCounting) {
   // Without cooldown, patience 1 reduces at every bad epoch.
   Sequential plain = small_model(1.0f);
   ReduceLROnPlateau no_cooldown({.factor = 0.5, .patience = 1, .min_delta = 0});
-  expect_lrs(lr_per_epoch(no_cooldown, plain, std::vector<double>(5, 1.0)), {1, 0.5f, 0.25f, 0.125f, 0.0625f});
+  expect_lrs(lr_per_epoch(no_cooldown, plain, std::vector<double>(5, 1.0)),
+             {1, 0.5f, 0.25f, 0.125f, 0.0625f});
   // Keras semantics with cooldown 2: the counter is decremented at the start of each epoch and
   // the epoch where it reaches 0 counts again, so reductions come every second epoch here.
   Sequential model = small_model(1.0f);
@@ -470,9 +479,12 @@ TEST(LearningRateScheduler, ResumedFitScheduleStartsFromTheInitialRate) {
   Sequential model = small_model(0.1f);
   LearningRateScheduler sched(Schedule::step(0.5, 1));
   std::vector<std::pair<int, float>> seen;  // (epoch, rate the epoch trained with)
-  LambdaCallback record([&](Sequential& m, int epoch, const Logs&) { seen.emplace_back(epoch, m.optimizer().learning_rate()); });
+  LambdaCallback record([&](Sequential& m, int epoch, const Logs&) {
+    seen.emplace_back(epoch, m.optimizer().learning_rate());
+  });
   const History h1 = model.fit(x, y, {.epochs = 3, .batch_size = 5, .callbacks = {&sched, &record}});
-  const History h2 = model.fit(x, y, {.epochs = 5, .batch_size = 5, .callbacks = {&sched, &record}, .initial_epoch = 3});
+  const History h2 =
+      model.fit(x, y, {.epochs = 5, .batch_size = 5, .callbacks = {&sched, &record}, .initial_epoch = 3});
   ASSERT_EQ(seen.size(), 5u);
   for (int e = 0; e < 5; ++e) {
     EXPECT_EQ(seen[std::size_t(e)].first, e);
@@ -497,7 +509,8 @@ TEST(LearningRateScheduler, ResumeFromAModelFileStartsFromTheInitialRate) {
   EXPECT_FLOAT_EQ(loaded.optimizer().learning_rate(), 0.025f);
   EXPECT_FLOAT_EQ(loaded.optimizer().initial_learning_rate(), 0.1f);
   LearningRateScheduler sched2(Schedule::step(0.5, 1));
-  const History h = loaded.fit(x, y, {.epochs = 5, .batch_size = 5, .callbacks = {&sched2}, .initial_epoch = 3});
+  const History h =
+      loaded.fit(x, y, {.epochs = 5, .batch_size = 5, .callbacks = {&sched2}, .initial_epoch = 3});
   EXPECT_FLOAT_EQ(float(h["lr"][0]), 0.0125f);
   EXPECT_FLOAT_EQ(float(h["lr"][1]), 0.00625f);
 }

@@ -14,8 +14,10 @@ TEST(Gemm, MatchesEigenForAllShapesAndTransposes) {
     const Index m = s[0], k = s[1], n = s[2];
     for (Trans ta : {Trans::No, Trans::Yes}) {
       for (Trans tb : {Trans::No, Trans::Yes}) {
-        const Matrix A = ta == Trans::No ? fathom::testing::random_matrix(m, k, rng) : fathom::testing::random_matrix(k, m, rng);
-        const Matrix B = tb == Trans::No ? fathom::testing::random_matrix(k, n, rng) : fathom::testing::random_matrix(n, k, rng);
+        const Matrix A = ta == Trans::No ? fathom::testing::random_matrix(m, k, rng)
+                                         : fathom::testing::random_matrix(k, m, rng);
+        const Matrix B = tb == Trans::No ? fathom::testing::random_matrix(k, n, rng)
+                                         : fathom::testing::random_matrix(n, k, rng);
         const Matrix C0 = fathom::testing::random_matrix(m, n, rng);
         const Matrix opA = ta == Trans::No ? A : Matrix(A.transpose());
         const Matrix opB = tb == Trans::No ? B : Matrix(B.transpose());

@@ -12,7 +12,7 @@
 namespace fathom::testing {
 
 struct GradcheckResult {
-  double worst = 0;   // worst relative error |a − n| / max(|a|, |n|, floor)
+  double worst = 0;  // worst relative error |a − n| / max(|a|, |n|, floor)
   std::size_t index = 0;
   double analytic = 0, numeric = 0;
 };
@@ -30,7 +30,8 @@ inline GradcheckResult gradcheck(std::span<Scalar> x, std::span<const double> an
     const double down = f();
     x[i] = saved;
     const double numeric = (up - down) / (2 * h);
-    const double err = std::abs(analytic[i] - numeric) / std::max({std::abs(analytic[i]), std::abs(numeric), floor});
+    const double err =
+        std::abs(analytic[i] - numeric) / std::max({std::abs(analytic[i]), std::abs(numeric), floor});
     if (err > r.worst) r = {err, i, analytic[i], numeric};
   }
   return r;

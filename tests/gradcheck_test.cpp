@@ -1,11 +1,12 @@
 // Finite-difference gradient checks: every activation, every loss, Dense (W, b and input),
 // and whole models over a table of activation × loss × depth. Each case states its tolerance.
+#include "gradcheck.hpp"
+
 #include <gtest/gtest.h>
 
 #include <vector>
 
 #include "fathom/fathom.hpp"
-#include "gradcheck.hpp"
 
 using namespace fathom;
 using fathom::testing::gradcheck;
@@ -44,8 +45,8 @@ TEST_P(ActivationGradient, BackwardMatchesFiniteDifferences) {
     return double((dY.array() * tmp.array()).cast<double>().sum());
   };
   const auto r = gradcheck({V.data(), size_t(V.size())}, analytic, loss, 1e-2);
-  EXPECT_LT(r.worst, GetParam().tolerance) << act.name() << " at " << r.index << ": analytic " << r.analytic
-                                           << " numeric " << r.numeric;
+  EXPECT_LT(r.worst, GetParam().tolerance)
+      << act.name() << " at " << r.index << ": analytic " << r.analytic << " numeric " << r.numeric;
   // The scalar derivative agrees with the matrix backward for element-wise activations.
   if (act.elementwise()) {
     for (Index i = 0; i < V.size(); ++i) {
@@ -57,10 +58,10 @@ TEST_P(ActivationGradient, BackwardMatchesFiniteDifferences) {
 INSTANTIATE_TEST_SUITE_P(AllActivations, ActivationGradient,
                          ::testing::Values(ActivationCase{"linear", 1e-3}, ActivationCase{"sigmoid", 1e-3},
                                            ActivationCase{"tanh", 1e-3}, ActivationCase{"relu", 1e-3},
-                                           ActivationCase{"leaky_relu(0.1)", 1e-3}, ActivationCase{"elu(1.0)", 1e-3},
-                                           ActivationCase{"gelu", 1e-3}, ActivationCase{"softplus", 1e-3},
-                                           ActivationCase{"softmax", 1e-3}, ActivationCase{"gaussian", 1e-3},
-                                           ActivationCase{"step", 1e-9}),
+                                           ActivationCase{"leaky_relu(0.1)", 1e-3},
+                                           ActivationCase{"elu(1.0)", 1e-3}, ActivationCase{"gelu", 1e-3},
+                                           ActivationCase{"softplus", 1e-3}, ActivationCase{"softmax", 1e-3},
+                                           ActivationCase{"gaussian", 1e-3}, ActivationCase{"step", 1e-9}),
                          [](const auto& info) {
                            std::string n = info.param.name;
                            return n.substr(0, n.find('('));
@@ -90,15 +91,16 @@ TEST_P(LossGradient, GradientMatchesFiniteDifferences) {
   Matrix dA(3, 4);
   loss.gradient(cview(A), cview(T), view(dA));
   std::vector<double> analytic(dA.data(), dA.data() + dA.size());
-  const auto r = gradcheck({A.data(), size_t(A.size())}, analytic, [&] { return loss.value(cview(A), cview(T)); },
-                           1e-3, 1e-3);
-  EXPECT_LT(r.worst, GetParam().tolerance) << loss.name() << " at " << r.index << ": analytic " << r.analytic
-                                           << " numeric " << r.numeric;
+  const auto r = gradcheck(
+      {A.data(), size_t(A.size())}, analytic, [&] { return loss.value(cview(A), cview(T)); }, 1e-3, 1e-3);
+  EXPECT_LT(r.worst, GetParam().tolerance)
+      << loss.name() << " at " << r.index << ": analytic " << r.analytic << " numeric " << r.numeric;
 }
 
 INSTANTIATE_TEST_SUITE_P(AllLosses, LossGradient,
-                         ::testing::Values(LossCase{"mse", 2e-3}, LossCase{"mae", 2e-3}, LossCase{"huber", 2e-3},
-                                           LossCase{"bce", 5e-3}, LossCase{"cce", 5e-3}),
+                         ::testing::Values(LossCase{"mse", 2e-3}, LossCase{"mae", 2e-3},
+                                           LossCase{"huber", 2e-3}, LossCase{"bce", 5e-3},
+                                           LossCase{"cce", 5e-3}),
                          [](const auto& info) { return std::string(info.param.name); });
 
 // The fused output deltas equal the chain rule through the activation: softmax + cce and
@@ -190,7 +192,8 @@ TEST(DenseGradient, WeightsBiasAndInput) {
   p.zero_grad();
   dense.backward(cview(x), cview(dY), false, p, &dXv);
   std::vector<double> analytic_x(dX.data(), dX.data() + dX.size());
-  const auto rx = gradcheck({x.data(), size_t(x.size())}, analytic_x, [&] { return model.evaluate(x, y)["loss"]; });
+  const auto rx =
+      gradcheck({x.data(), size_t(x.size())}, analytic_x, [&] { return model.evaluate(x, y)["loss"]; });
   EXPECT_LT(rx.worst, 5e-3) << "input index " << rx.index;
 }
 
@@ -218,13 +221,16 @@ TEST_P(ModelGradient, ArenaMatchesFiniteDifferences) {
     for (Index j = 0; j < 5; ++j) y(j % 3, j) = 1;
   }
   const auto analytic = model_gradient(model, x, y);
-  const auto r = gradcheck(model.parameters().values(), analytic, [&] { return model.evaluate(x, y)["loss"]; });
-  EXPECT_LT(r.worst, c.tolerance) << "index " << r.index << ": analytic " << r.analytic << " numeric " << r.numeric;
+  const auto r =
+      gradcheck(model.parameters().values(), analytic, [&] { return model.evaluate(x, y)["loss"]; });
+  EXPECT_LT(r.worst, c.tolerance) << "index " << r.index << ": analytic " << r.analytic << " numeric "
+                                  << r.numeric;
 }
 
 std::vector<ModelCase> model_cases() {
   std::vector<ModelCase> cases;
-  for (const char* hidden : {"sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", "softplus", "gaussian", "linear"}) {
+  for (const char* hidden :
+       {"sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", "softplus", "gaussian", "linear"}) {
     for (int depth : {1, 2, 3}) {
       cases.push_back({hidden, "linear", "mse", depth, 1e-2});
       cases.push_back({hidden, "linear", "huber", depth, 1e-2});
@@ -240,8 +246,8 @@ std::vector<ModelCase> model_cases() {
 
 INSTANTIATE_TEST_SUITE_P(ActivationLossDepth, ModelGradient, ::testing::ValuesIn(model_cases()),
                          [](const auto& info) {
-                           return std::string(info.param.hidden) + "_" + info.param.output + "_" + info.param.loss +
-                                  "_depth" + std::to_string(info.param.depth);
+                           return std::string(info.param.hidden) + "_" + info.param.output + "_" +
+                                  info.param.loss + "_depth" + std::to_string(info.param.depth);
                          });
 
 }  // namespace

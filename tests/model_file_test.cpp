@@ -3,14 +3,13 @@
 #include "fathom/io/model_file.hpp"
 
 #include <gtest/gtest.h>
-
-#include <limits>
 #include <unistd.h>
 
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <span>

@@ -55,9 +55,13 @@ TEST(SpecExample1, ForwardPass) {
 // with the lecture's scalar formulas, independently of the library.
 TEST(SpecExample2, TwoBackpropStepsWithMomentum) {
   Sequential model(2);
-  auto& hidden = model.add(Dense({.units = 2, .activation = "sigmoid", .kernel_initializer = Initializer::constant(.1f),
+  auto& hidden = model.add(Dense({.units = 2,
+                                  .activation = "sigmoid",
+                                  .kernel_initializer = Initializer::constant(.1f),
                                   .bias_initializer = Initializer::constant(.1f)}));
-  auto& output = model.add(Dense({.units = 1, .activation = "sigmoid", .kernel_initializer = Initializer::constant(.1f),
+  auto& output = model.add(Dense({.units = 1,
+                                  .activation = "sigmoid",
+                                  .kernel_initializer = Initializer::constant(.1f),
                                   .bias_initializer = Initializer::constant(.1f)}));
   const double eta = 0.2, alpha = 0.9;
   model.compile({.loss = "mse", .optimizer = SGD({.learning_rate = Scalar(eta), .momentum = Scalar(alpha)})});

@@ -25,8 +25,9 @@ Matrix xor_targets() {
 
 // The five 5×5 digit bitmaps of SPEC §7 example 4, one column each (row-major pixels).
 Matrix digit_inputs() {
-  const char* rows[5] = {"0110000100001000010001110", "1111100001011110000111111", "1111110000111110000111111",
-                         "1111100001111111000011111", "1001010010111110001000010"};
+  const char* rows[5] = {"0110000100001000010001110", "1111100001011110000111111",
+                         "1111110000111110000111111", "1111100001111111000011111",
+                         "1001010010111110001000010"};
   Matrix x(25, 5);
   for (int c = 0; c < 5; ++c)
     for (int i = 0; i < 25; ++i) x(i, c) = rows[c][i] == '1' ? 1.0f : 0.0f;
@@ -57,7 +58,8 @@ TEST(Xor, TwoLayerNetworkReachesHundredPercent) {
   Sequential model(2, 3);
   model.add(Dense(4, "tanh"));
   model.add(Dense(1, "sigmoid"));
-  model.compile({.loss = "bce", .optimizer = SGD({.learning_rate = 0.5f, .momentum = 0.9f}), .metrics = {"accuracy"}});
+  model.compile(
+      {.loss = "bce", .optimizer = SGD({.learning_rate = 0.5f, .momentum = 0.9f}), .metrics = {"accuracy"}});
   const History h = model.fit(xor_inputs(), xor_targets(), {.epochs = 500, .batch_size = 4});
   EXPECT_EQ(h["accuracy"].back(), 1.0);
   EXPECT_EQ(model.evaluate(xor_inputs(), xor_targets())["accuracy"], 1.0);
@@ -115,8 +117,12 @@ TEST(Fit, EarlyStoppingStopsAndRestoresBestWeights) {
     auto w = m.parameters().values();
     weights_per_epoch.emplace_back(w.begin(), w.end());
   });
-  const History h =
-      model.fit(x, y, {.epochs = 100, .batch_size = 8, .validation_x = &xv, .validation_y = &yv, .callbacks = {&record, &stop}});
+  const History h = model.fit(x, y,
+                              {.epochs = 100,
+                               .batch_size = 8,
+                               .validation_x = &xv,
+                               .validation_y = &yv,
+                               .callbacks = {&record, &stop}});
   ASSERT_GE(stop.stopped_epoch(), 0);
   EXPECT_LT(h.size(), 100u);
   EXPECT_EQ(stop.stopped_epoch(), stop.best_epoch() + 2);  // patience 2: stops on the 2nd bad epoch (Keras)
@@ -192,8 +198,8 @@ TEST(Dropout, InvertedInTrainingIdentityAtInference) {
   const ConstMatrixView train = model.forward(cview(x), true);
   const double kept = (train.array() > 0).cast<double>().mean();
   EXPECT_NEAR(kept, 0.75, 0.03);
-  EXPECT_NEAR(train.maxCoeff(), 1 / 0.75, 1e-6);    // survivors scaled by 1/(1 − rate)
-  EXPECT_NEAR(train.mean(), 1.0, 0.05);             // expectation preserved
+  EXPECT_NEAR(train.maxCoeff(), 1 / 0.75, 1e-6);         // survivors scaled by 1/(1 − rate)
+  EXPECT_NEAR(train.mean(), 1.0, 0.05);                  // expectation preserved
   EXPECT_EQ(Matrix(model.forward(cview(x), false)), x);  // identity at inference
 }
 

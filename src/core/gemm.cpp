@@ -44,7 +44,10 @@ void gemm(Trans trans_a, Trans trans_b, Scalar alpha, ConstMatrixView A, ConstMa
   }
   if (m == 0 || n == 0) return;
   if (k == 0) {
-    if (beta == 0) C.setZero(); else C *= beta;
+    if (beta == 0)
+      C.setZero();
+    else
+      C *= beta;
     return;
   }
   const int lda = static_cast<int>(std::max<Index>(1, A.rows()));
@@ -65,19 +68,22 @@ void gemm(Trans trans_a, Trans trans_b, Scalar alpha, ConstMatrixView A, ConstMa
     const int inca = trans_a == Trans::Yes ? 1 : lda;
     const CBLAS_TRANSPOSE tb = trans_b == Trans::Yes ? CblasNoTrans : CblasTrans;
     with_threads_for(multiply_adds, [&] {
-      cblas_sgemv(CblasColMajor, tb, static_cast<int>(B.rows()), static_cast<int>(B.cols()), alpha, B.data(), ldb,
-                  A.data(), inca, beta, C.data(), ldc);
+      cblas_sgemv(CblasColMajor, tb, static_cast<int>(B.rows()), static_cast<int>(B.cols()), alpha, B.data(),
+                  ldb, A.data(), inca, beta, C.data(), ldc);
     });
     return;
   }
   if (k == 1) {
     // Outer product: C = beta · C + alpha · a bᵀ.
-    if (beta == 0) C.setZero(); else if (beta != 1) C *= beta;
+    if (beta == 0)
+      C.setZero();
+    else if (beta != 1)
+      C *= beta;
     const int inca = trans_a == Trans::Yes ? lda : 1;
     const int incb = trans_b == Trans::Yes ? 1 : ldb;
     with_threads_for(multiply_adds, [&] {
-      cblas_sger(CblasColMajor, static_cast<int>(m), static_cast<int>(n), alpha, A.data(), inca, B.data(), incb,
-                 C.data(), ldc);
+      cblas_sger(CblasColMajor, static_cast<int>(m), static_cast<int>(n), alpha, A.data(), inca, B.data(),
+                 incb, C.data(), ldc);
     });
     return;
   }

@@ -25,7 +25,8 @@ InputScaling InputScaling::fit(const Matrix& x, std::string_view method) {
       offset = row.minCoeff();
       spread = row.maxCoeff() - offset;
     } else {
-      throw InvalidArgument("unknown input scaling \"" + std::string(method) + "\"; known: none, standard, minmax");
+      throw InvalidArgument("unknown input scaling \"" + std::string(method) +
+                            "\"; known: none, standard, minmax");
     }
     s.offset[i] = static_cast<Scalar>(offset);
     s.scale[i] = static_cast<Scalar>(spread > 0 ? 1.0 / spread : 1.0);

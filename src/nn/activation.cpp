@@ -6,7 +6,6 @@
 #include <charconv>
 #include <cmath>
 #include <sstream>
-
 #include <unsupported/Eigen/SpecialFunctions>  // vectorised erf, for gelu
 
 #include "fathom/core/error.hpp"
@@ -74,8 +73,8 @@ template <ActivationKind K>
 inline Scalar dphi(Scalar z, Scalar y, Scalar alpha) {
   if constexpr (K == ActivationKind::Step) return 0;  // the perceptron rule is used instead
   if constexpr (K == ActivationKind::Linear) return 1;
-  if constexpr (K == ActivationKind::Sigmoid) return y * (1 - y);      // S(z)(1 − S(z))
-  if constexpr (K == ActivationKind::Tanh) return (1 - y) * (1 + y);   // (1 − φ)(1 + φ)
+  if constexpr (K == ActivationKind::Sigmoid) return y * (1 - y);       // S(z)(1 − S(z))
+  if constexpr (K == ActivationKind::Tanh) return (1 - y) * (1 + y);    // (1 − φ)(1 + φ)
   if constexpr (K == ActivationKind::Relu) return z > 0 ? 1.0f : 0.0f;  // 0 for z ≤ 0
   if constexpr (K == ActivationKind::LeakyRelu) return z > 0 ? 1.0f : alpha;
   if constexpr (K == ActivationKind::Elu) return z > 0 ? 1.0f : y + alpha;  // α e^z = φ + α
@@ -92,17 +91,28 @@ inline Scalar dphi(Scalar z, Scalar y, Scalar alpha) {
 template <class F>
 void dispatch(ActivationKind kind, F&& f) {
   switch (kind) {
-    case ActivationKind::Step: return f.template operator()<ActivationKind::Step>();
-    case ActivationKind::Linear: return f.template operator()<ActivationKind::Linear>();
-    case ActivationKind::Sigmoid: return f.template operator()<ActivationKind::Sigmoid>();
-    case ActivationKind::Tanh: return f.template operator()<ActivationKind::Tanh>();
-    case ActivationKind::Relu: return f.template operator()<ActivationKind::Relu>();
-    case ActivationKind::LeakyRelu: return f.template operator()<ActivationKind::LeakyRelu>();
-    case ActivationKind::Elu: return f.template operator()<ActivationKind::Elu>();
-    case ActivationKind::Gelu: return f.template operator()<ActivationKind::Gelu>();
-    case ActivationKind::Softplus: return f.template operator()<ActivationKind::Softplus>();
-    case ActivationKind::Gaussian: return f.template operator()<ActivationKind::Gaussian>();
-    case ActivationKind::Softmax: break;
+    case ActivationKind::Step:
+      return f.template operator()<ActivationKind::Step>();
+    case ActivationKind::Linear:
+      return f.template operator()<ActivationKind::Linear>();
+    case ActivationKind::Sigmoid:
+      return f.template operator()<ActivationKind::Sigmoid>();
+    case ActivationKind::Tanh:
+      return f.template operator()<ActivationKind::Tanh>();
+    case ActivationKind::Relu:
+      return f.template operator()<ActivationKind::Relu>();
+    case ActivationKind::LeakyRelu:
+      return f.template operator()<ActivationKind::LeakyRelu>();
+    case ActivationKind::Elu:
+      return f.template operator()<ActivationKind::Elu>();
+    case ActivationKind::Gelu:
+      return f.template operator()<ActivationKind::Gelu>();
+    case ActivationKind::Softplus:
+      return f.template operator()<ActivationKind::Softplus>();
+    case ActivationKind::Gaussian:
+      return f.template operator()<ActivationKind::Gaussian>();
+    case ActivationKind::Softmax:
+      break;
   }
   throw InvalidArgument("softmax is not element-wise");
 }
@@ -112,9 +122,15 @@ void dispatch(ActivationKind kind, F&& f) {
 // kinds that the plain loops below already vectorise.
 bool is_transcendental(ActivationKind kind) {
   switch (kind) {
-    case ActivationKind::Sigmoid: case ActivationKind::Tanh: case ActivationKind::Gelu:
-    case ActivationKind::Elu: case ActivationKind::Softplus: case ActivationKind::Gaussian: return true;
-    default: return false;
+    case ActivationKind::Sigmoid:
+    case ActivationKind::Tanh:
+    case ActivationKind::Gelu:
+    case ActivationKind::Elu:
+    case ActivationKind::Softplus:
+    case ActivationKind::Gaussian:
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -122,13 +138,26 @@ bool forward_transcendental(ActivationKind kind, Scalar alpha, ConstMatrixView V
   const auto v = V.array();
   auto y = Y.array();
   switch (kind) {
-    case ActivationKind::Sigmoid: y = v.logistic(); return true;
-    case ActivationKind::Tanh: y = v.tanh(); return true;
-    case ActivationKind::Gelu: y = 0.5f * v * (1 + (v * kInvSqrt2).erf()); return true;
-    case ActivationKind::Elu: y = (v > 0).select(v, alpha * v.expm1()); return true;
-    case ActivationKind::Softplus: y = v.max(0.0f) + (-v.abs()).exp().log1p(); return true;
-    case ActivationKind::Gaussian: y = (-v.square()).exp(); return true;
-    default: return false;
+    case ActivationKind::Sigmoid:
+      y = v.logistic();
+      return true;
+    case ActivationKind::Tanh:
+      y = v.tanh();
+      return true;
+    case ActivationKind::Gelu:
+      y = 0.5f * v * (1 + (v * kInvSqrt2).erf());
+      return true;
+    case ActivationKind::Elu:
+      y = (v > 0).select(v, alpha * v.expm1());
+      return true;
+    case ActivationKind::Softplus:
+      y = v.max(0.0f) + (-v.abs()).exp().log1p();
+      return true;
+    case ActivationKind::Gaussian:
+      y = (-v.square()).exp();
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -160,8 +189,9 @@ Activation::Activation(ActivationKind kind) : Activation(kind, entry(kind).defau
 
 Activation::Activation(ActivationKind kind, Scalar alpha) : kind_(kind), alpha_(alpha) {
   if (entry(kind).has_alpha) {
-    require(std::isfinite(alpha) && alpha >= 0,
-            std::string(entry(kind).name) + ": alpha must be a finite number >= 0, got " + std::to_string(alpha));
+    require(
+        std::isfinite(alpha) && alpha >= 0,
+        std::string(entry(kind).name) + ": alpha must be a finite number >= 0, got " + std::to_string(alpha));
   } else {
     alpha_ = 0;
   }
@@ -255,7 +285,8 @@ void Activation::backward(ConstMatrixView V, ConstMatrixView Y, ConstMatrixView 
   }
   if (kind_ == ActivationKind::Gelu) {  // φ'(z) = Φ(z) + z·φ_N(z)
     const auto v = V.array();
-    dV.array() = dY.array() * (0.5f * (1 + (v * kInvSqrt2).erf()) + v * kInvSqrt2Pi * (-0.5f * v.square()).exp());
+    dV.array() =
+        dY.array() * (0.5f * (1 + (v * kInvSqrt2).erf()) + v * kInvSqrt2Pi * (-0.5f * v.square()).exp());
     return;
   }
   if (kind_ == ActivationKind::Softplus) {  // φ'(z) = σ(z)

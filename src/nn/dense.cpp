@@ -27,7 +27,8 @@ std::string Dense::describe() const {
 }
 
 void Dense::build(Index input_dim, Parameters& params) {
-  require(input_dim > 0, "layer \"" + name_ + "\": input width must be > 0, got " + std::to_string(input_dim));
+  require(input_dim > 0,
+          "layer \"" + name_ + "\": input width must be > 0, got " + std::to_string(input_dim));
   input_dim_ = input_dim;
   W_ = params.add(name_ + "/W", options_.units, input_dim);
   b_ = options_.use_bias ? params.add(name_ + "/b", options_.units, 1) : ParamRef{};
@@ -52,14 +53,15 @@ ConstMatrixView Dense::forward(ConstMatrixView X, const Parameters& params, bool
                      std::to_string(X.rows()));
   }
   if (X.cols() > V_.cols()) {
-    throw ShapeError("layer \"" + name_ + "\": batch of " + std::to_string(X.cols()) + " exceeds the reserved " +
-                     std::to_string(V_.cols()));
+    throw ShapeError("layer \"" + name_ + "\": batch of " + std::to_string(X.cols()) +
+                     " exceeds the reserved " + std::to_string(V_.cols()));
   }
   n_ = X.cols();
   MatrixView V = left_cols(V_, n_);
   MatrixView Y = left_cols(Y_, n_);
-  gemm(Trans::No, Trans::No, 1, params.value(W_), X, 0, V);                                 // V = W·X
-  options_.activation.forward_biased(V, options_.use_bias ? params.value(b_).data() : nullptr, Y);  // Y = φ(V + b)
+  gemm(Trans::No, Trans::No, 1, params.value(W_), X, 0, V);  // V = W·X
+  options_.activation.forward_biased(V, options_.use_bias ? params.value(b_).data() : nullptr,
+                                     Y);  // Y = φ(V + b)
   return cview(Y);
 }
 
@@ -76,14 +78,15 @@ void Dense::backward(ConstMatrixView X, ConstMatrixView grad, bool grad_is_delta
     options_.activation.backward(V(), Y(), grad, delta);  // δ = dY ⊙ φ'(V)   (BP1 / BP2's Hadamard)
   }
   gemm(Trans::No, Trans::Yes, 1, cview(delta), X, 1, params.grad(W_));  // BP4: ∂C/∂W += δ · Xᵀ
-  if (options_.use_bias) {  // BP3: ∂C/∂b += Σ_columns δ
+  if (options_.use_bias) {                                              // BP3: ∂C/∂b += Σ_columns δ
     Scalar* db = params.grad(b_).data();
     for (Index j = 0; j < n_; ++j) {
       const Scalar* d = delta.data() + j * delta.rows();
       for (Index i = 0; i < delta.rows(); ++i) db[i] += d[i];
     }
   }
-  if (dX != nullptr) gemm(Trans::Yes, Trans::No, 1, cview(params.value(W_)), cview(delta), 0, *dX);  // BP2: Wᵀ·δ
+  if (dX != nullptr)
+    gemm(Trans::Yes, Trans::No, 1, cview(params.value(W_)), cview(delta), 0, *dX);  // BP2: Wᵀ·δ
 }
 
 std::string Dense::config_json() const {

@@ -29,9 +29,9 @@ void Dropout::reserve(Index max_batch) {
 ConstMatrixView Dropout::forward(ConstMatrixView X, const Parameters& params, bool training, Rng& rng) {
   (void)params;
   if (X.rows() != input_dim_ || X.cols() > Y_.cols()) {
-    throw ShapeError("layer \"" + name_ + "\": expected " + std::to_string(input_dim_) + " inputs and at most " +
-                     std::to_string(Y_.cols()) + " samples, got " + std::to_string(X.rows()) + "x" +
-                     std::to_string(X.cols()));
+    throw ShapeError("layer \"" + name_ + "\": expected " + std::to_string(input_dim_) +
+                     " inputs and at most " + std::to_string(Y_.cols()) + " samples, got " +
+                     std::to_string(X.rows()) + "x" + std::to_string(X.cols()));
   }
   last_training_ = training && rate_ > 0;
   if (!last_training_) return X;

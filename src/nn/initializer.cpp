@@ -34,8 +34,8 @@ constexpr std::array<Entry, 9> kTable{{
 Initializer::Initializer(InitKind kind, Scalar value) : kind_(kind), value_(value) {
   require(std::isfinite(value), "initializer: value must be finite, got " + std::to_string(value));
   if (kind == InitKind::Uniform || kind == InitKind::Normal) {
-    require(value > 0, std::string(kind == InitKind::Uniform ? "uniform" : "normal") + " initializer: scale must be > 0, got " +
-                           std::to_string(value));
+    require(value > 0, std::string(kind == InitKind::Uniform ? "uniform" : "normal") +
+                           " initializer: scale must be > 0, got " + std::to_string(value));
   }
 }
 
@@ -84,13 +84,27 @@ void Initializer::fill(MatrixView W, Index fan_in, Index fan_out, Rng& rng) cons
   double limit = 0, stddev = 0;
   bool uniform = true;
   switch (kind_) {
-    case InitKind::Constant: W.setConstant(value_); return;
-    case InitKind::Uniform: limit = value_; break;
-    case InitKind::Normal: stddev = value_, uniform = false; break;
-    case InitKind::GlorotUniform: limit = std::sqrt(6.0 / fans); break;
-    case InitKind::GlorotNormal: stddev = std::sqrt(2.0 / fans), uniform = false; break;
-    case InitKind::HeUniform: limit = std::sqrt(6.0 / in); break;
-    case InitKind::HeNormal: stddev = std::sqrt(2.0 / in), uniform = false; break;
+    case InitKind::Constant:
+      W.setConstant(value_);
+      return;
+    case InitKind::Uniform:
+      limit = value_;
+      break;
+    case InitKind::Normal:
+      stddev = value_, uniform = false;
+      break;
+    case InitKind::GlorotUniform:
+      limit = std::sqrt(6.0 / fans);
+      break;
+    case InitKind::GlorotNormal:
+      stddev = std::sqrt(2.0 / fans), uniform = false;
+      break;
+    case InitKind::HeUniform:
+      limit = std::sqrt(6.0 / in);
+      break;
+    case InitKind::HeNormal:
+      stddev = std::sqrt(2.0 / in), uniform = false;
+      break;
   }
   Scalar* w = W.data();
   for (Index i = 0; i < W.size(); ++i) {

@@ -18,8 +18,8 @@ double monitored_value(const Logs& logs, const std::string& monitor) {
   if (it == logs.end()) {
     std::string keys;
     for (const auto& [k, v] : logs) keys += (keys.empty() ? "" : ", ") + k;
-    throw InvalidArgument("callback monitors \"" + monitor + "\", which this fit does not report; available: " +
-                          keys);
+    throw InvalidArgument("callback monitors \"" + monitor +
+                          "\", which this fit does not report; available: " + keys);
   }
   return it->second;
 }
@@ -80,7 +80,8 @@ void EarlyStopping::on_epoch_end(Sequential& model, int epoch, const Logs& logs)
     }
     return;
   }
-  if (++wait_ >= std::max(options_.patience, 1)) {  // Keras: patience 0 and 1 both stop at the first bad epoch
+  if (++wait_ >=
+      std::max(options_.patience, 1)) {  // Keras: patience 0 and 1 both stop at the first bad epoch
     stopped_epoch_ = epoch;
     model.stop_training = true;
   }
@@ -155,7 +156,8 @@ void ConvergenceStop::on_epoch_end(Sequential& model, int epoch, const Logs& log
 // --- ReduceLROnPlateau ---
 
 ReduceLROnPlateau::ReduceLROnPlateau(ReduceLROnPlateauOptions options) : options_(std::move(options)) {
-  require(options_.factor > 0 && options_.factor < 1, "ReduceLROnPlateau: factor must be in (0, 1)" + got(options_.factor));
+  require(options_.factor > 0 && options_.factor < 1,
+          "ReduceLROnPlateau: factor must be in (0, 1)" + got(options_.factor));
   require(options_.patience >= 0, "ReduceLROnPlateau: patience must be >= 0" + got(options_.patience));
   require(options_.cooldown >= 0, "ReduceLROnPlateau: cooldown must be >= 0" + got(options_.cooldown));
   require(options_.min_lr >= 0, "ReduceLROnPlateau: min_lr must be >= 0" + got(options_.min_lr));
@@ -173,7 +175,8 @@ void ReduceLROnPlateau::on_train_begin(Sequential& model) {
 void ReduceLROnPlateau::on_epoch_end(Sequential& model, int epoch, const Logs& logs) {
   (void)epoch;
   const double value = monitored_value(logs, options_.monitor);
-  const bool better = !have_best_ || (maximize_ ? value > best_ + options_.min_delta : value < best_ - options_.min_delta);
+  const bool better =
+      !have_best_ || (maximize_ ? value > best_ + options_.min_delta : value < best_ - options_.min_delta);
   if (cooldown_left_ > 0) --cooldown_left_;
   if (better) {
     best_ = value;
@@ -196,7 +199,9 @@ void ReduceLROnPlateau::on_epoch_end(Sequential& model, int epoch, const Logs& l
 
 // --- LearningRateScheduler ---
 
-void LearningRateScheduler::on_train_begin(Sequential& model) { initial_ = model.optimizer().initial_learning_rate(); }
+void LearningRateScheduler::on_train_begin(Sequential& model) {
+  initial_ = model.optimizer().initial_learning_rate();
+}
 
 void LearningRateScheduler::on_epoch_begin(Sequential& model, int epoch) {
   model.optimizer().set_learning_rate(schedule_.learning_rate(epoch, initial_));

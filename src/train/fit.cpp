@@ -12,13 +12,13 @@
 namespace fathom {
 namespace {
 
-
 void check_finite(const Matrix& m, const char* what, const char* name) {
   for (Index j = 0; j < m.cols(); ++j) {
     for (Index i = 0; i < m.rows(); ++i) {
       if (!std::isfinite(m(i, j))) {
-        throw DataError(std::string(what) + " data: " + name + " has " + (std::isnan(m(i, j)) ? "NaN" : "Inf") +
-                        " at sample " + std::to_string(j) + ", row " + std::to_string(i));
+        throw DataError(std::string(what) + " data: " + name + " has " +
+                        (std::isnan(m(i, j)) ? "NaN" : "Inf") + " at sample " + std::to_string(j) + ", row " +
+                        std::to_string(i));
       }
     }
   }
@@ -103,7 +103,8 @@ History Sequential::fit(const Matrix& x, const Matrix& y, const FitOptions& opti
     // is saved in the model file) replays exactly the same batches.
     std::iota(order_.begin(), order_.end(), Index(0));
     if (options.shuffle) {
-      for (Index i = n - 1; i > 0; --i) std::swap(order_[i], order_[rng_.below(static_cast<std::uint64_t>(i + 1))]);
+      for (Index i = n - 1; i > 0; --i)
+        std::swap(order_[i], order_[rng_.below(static_cast<std::uint64_t>(i + 1))]);
     }
     for (auto& m : metrics_) m->reset();
     double loss_sum = 0;
@@ -158,8 +159,8 @@ Matrix Sequential::predict(const Matrix& x, Index batch_size) {
   require_compiled("predict");
   require(batch_size >= 1, "predict: batch_size must be >= 1, got " + std::to_string(batch_size));
   if (x.rows() != input_dim_) {
-    throw ShapeError("predict: the model expects " + std::to_string(input_dim_) + " inputs per sample, x has " +
-                     std::to_string(x.rows()) + " rows");
+    throw ShapeError("predict: the model expects " + std::to_string(input_dim_) +
+                     " inputs per sample, x has " + std::to_string(x.rows()) + " rows");
   }
   check_finite(x, "prediction", "x");
   const Index n = x.cols();

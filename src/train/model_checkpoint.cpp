@@ -12,7 +12,8 @@ ModelCheckpoint::ModelCheckpoint(ModelCheckpointOptions options) : options_(std:
   } else if (options_.mode == "min") {
     maximize_ = false;
   } else {
-    require(options_.mode == "auto", "ModelCheckpoint: mode must be auto, min or max, got \"" + options_.mode + "\"");
+    require(options_.mode == "auto",
+            "ModelCheckpoint: mode must be auto, min or max, got \"" + options_.mode + "\"");
     maximize_ = monitor_higher_is_better(options_.monitor);
   }
 }

@@ -10,22 +10,25 @@ namespace fathom {
 
 Perceptron::Perceptron(Index inputs, Index outputs, PerceptronOptions options)
     : options_(options), W_(outputs, inputs), b_(outputs), rng_(options.seed) {
-  require(inputs > 0 && outputs > 0, "Perceptron: inputs and outputs must be > 0, got " + std::to_string(inputs) +
-                                         " and " + std::to_string(outputs));
+  require(inputs > 0 && outputs > 0, "Perceptron: inputs and outputs must be > 0, got " +
+                                         std::to_string(inputs) + " and " + std::to_string(outputs));
   require(std::isfinite(options.init_scale) && options.init_scale >= 0,
           "Perceptron: init_scale must be >= 0, got " + std::to_string(options.init_scale));
-  require(options.learning_rate > 0, "Perceptron: learning_rate must be > 0, got " +
-                                         std::to_string(options.learning_rate));
-  require(options.max_epochs >= 1, "Perceptron: max_epochs must be >= 1, got " + std::to_string(options.max_epochs));
-  for (Index i = 0; i < W_.size(); ++i) W_.data()[i] = Scalar(rng_.uniform(-options.init_scale, options.init_scale));
+  require(options.learning_rate > 0,
+          "Perceptron: learning_rate must be > 0, got " + std::to_string(options.learning_rate));
+  require(options.max_epochs >= 1,
+          "Perceptron: max_epochs must be >= 1, got " + std::to_string(options.max_epochs));
+  for (Index i = 0; i < W_.size(); ++i)
+    W_.data()[i] = Scalar(rng_.uniform(-options.init_scale, options.init_scale));
   b_.setZero();
 }
 
 int Perceptron::fit(const Matrix& x, const Matrix& t) {
   require<ShapeError>(x.rows() == W_.cols(), "Perceptron: expects " + std::to_string(W_.cols()) +
                                                  " inputs, x has " + std::to_string(x.rows()) + " rows");
-  require<ShapeError>(t.rows() == W_.rows() && t.cols() == x.cols(),
-                      "Perceptron: targets must be " + std::to_string(W_.rows()) + "x" + std::to_string(x.cols()));
+  require<ShapeError>(
+      t.rows() == W_.rows() && t.cols() == x.cols(),
+      "Perceptron: targets must be " + std::to_string(W_.rows()) + "x" + std::to_string(x.cols()));
   require<DataError>(x.cols() > 0, "Perceptron: no samples");
   require<DataError>(x.allFinite() && t.allFinite(), "Perceptron: data has NaN or Inf");
   std::vector<Index> order(static_cast<std::size_t>(x.cols()));

@@ -59,7 +59,8 @@ void Sequential::add_layer(std::unique_ptr<Layer> layer) {
     layer->set_name(layer->type() + "_" + std::to_string(same));
   }
   for (const auto& l : layers_) {
-    require(l->name() != layer->name(), "Sequential::add: a layer named \"" + layer->name() + "\" already exists");
+    require(l->name() != layer->name(),
+            "Sequential::add: a layer named \"" + layer->name() + "\" already exists");
   }
   layers_.push_back(std::move(layer));
   optimizer_.reset();  // the architecture changed: compile again
@@ -164,7 +165,8 @@ double Sequential::backward(ConstMatrixView y) {
   const Index n = last_n_;
   if (y.rows() != output_dim() || y.cols() != n) {
     throw ShapeError("targets are " + std::to_string(y.rows()) + "x" + std::to_string(y.cols()) +
-                     " but the model's outputs are " + std::to_string(output_dim()) + "x" + std::to_string(n));
+                     " but the model's outputs are " + std::to_string(output_dim()) + "x" +
+                     std::to_string(n));
   }
   ConstMatrixView A(output_, output_dim(), n);
   const double loss = batch_loss(A, y);
@@ -203,13 +205,15 @@ bool all_finite(std::span<const Scalar> x) {
 void Sequential::step() {
   require_compiled("step");
   if (!all_finite(std::as_const(*params_).grads())) {
-    throw DivergedError("training diverged: a gradient is NaN or Inf (try a smaller learning rate); "
-                        "the weights were left as they were before this step");
+    throw DivergedError(
+        "training diverged: a gradient is NaN or Inf (try a smaller learning rate); "
+        "the weights were left as they were before this step");
   }
   optimizer_->step();
   if (!all_finite(std::as_const(*params_).values())) {
-    throw DivergedError("training diverged: the update made a weight NaN or Inf (try a smaller learning rate); "
-                        "reload or re-initialize the model before using it");
+    throw DivergedError(
+        "training diverged: the update made a weight NaN or Inf (try a smaller learning rate); "
+        "reload or re-initialize the model before using it");
   }
 }
 
@@ -218,8 +222,9 @@ double Sequential::train_step(ConstMatrixView x, ConstMatrixView y) {
   zero_grad();
   const double loss = backward(y);
   if (!std::isfinite(loss)) {
-    throw DivergedError("training diverged: the loss is " + std::to_string(loss) +
-                        " (try a smaller learning rate); the weights were left as they were before this step");
+    throw DivergedError(
+        "training diverged: the loss is " + std::to_string(loss) +
+        " (try a smaller learning rate); the weights were left as they were before this step");
   }
   step();
   return loss;
@@ -230,7 +235,8 @@ std::string Sequential::summary() const {
   const auto line = std::string(72, '-');
   out << "Model: sequential (" << input_dim_ << " inputs)\n" << line << '\n';
   out << std::left << std::setw(20) << "Layer (type)" << std::setw(16) << "Output shape" << std::setw(12)
-      << "Param #" << "Activation\n"
+      << "Param #"
+      << "Activation\n"
       << line << '\n';
   std::size_t total = 0;
   for (const auto& layer : layers_) {
@@ -241,14 +247,14 @@ std::string Sequential::summary() const {
       activation = layer->describe();
     }
     out << std::setw(20) << (layer->name() + " (" + layer->type() + ")") << std::setw(16)
-        << ("(None, " + std::to_string(layer->output_dim()) + ")") << std::setw(12) << layer->parameter_count()
-        << activation << '\n';
+        << ("(None, " + std::to_string(layer->output_dim()) + ")") << std::setw(12)
+        << layer->parameter_count() << activation << '\n';
     total += layer->parameter_count();
   }
   out << line << "\nTotal params: " << total << '\n';
   if (optimizer_) {
-    out << "Loss: " << loss_.name() << "\nOptimizer: " << optimizer_->name() << ' ' << optimizer_->config_json()
-        << '\n';
+    out << "Loss: " << loss_.name() << "\nOptimizer: " << optimizer_->name() << ' '
+        << optimizer_->config_json() << '\n';
     if (!metric_names_.empty()) {
       out << "Metrics:";
       for (const auto& m : metric_names_) out << ' ' << m;

@@ -76,10 +76,11 @@ TEST_P(NoAllocation, TrainStepAndForwardAfterFirstBatch) {
   EXPECT_EQ(g_allocations.load() - before, 0) << c.optimizer << " " << c.loss << " batch " << c.batch;
 }
 
-INSTANTIATE_TEST_SUITE_P(Optimizers, NoAllocation,
-                         ::testing::Values(Case{"sgd", "cce", "softmax", 16}, Case{"adam", "cce", "softmax", 16},
-                                           Case{"adamw", "mse", "linear", 8}, Case{"rmsprop", "bce", "sigmoid", 16},
-                                           Case{"adagrad", "huber", "linear", 16}, Case{"sgd", "mse", "softmax", 1},
-                                           Case{"adam", "cce", "softmax", 1}));
+INSTANTIATE_TEST_SUITE_P(
+    Optimizers, NoAllocation,
+    ::testing::Values(Case{"sgd", "cce", "softmax", 16}, Case{"adam", "cce", "softmax", 16},
+                      Case{"adamw", "mse", "linear", 8}, Case{"rmsprop", "bce", "sigmoid", 16},
+                      Case{"adagrad", "huber", "linear", 16}, Case{"sgd", "mse", "softmax", 1},
+                      Case{"adam", "cce", "softmax", 1}));
 
 }  // namespace

@@ -9,7 +9,8 @@ int main() {
   fathom::Sequential model(2, 3);
   model.add(fathom::Dense(4, "tanh"));
   model.add(fathom::Dense(1, "sigmoid"));
-  model.compile({.loss = "bce", .optimizer = fathom::SGD({.learning_rate = 0.5f, .momentum = 0.9f}),
+  model.compile({.loss = "bce",
+                 .optimizer = fathom::SGD({.learning_rate = 0.5f, .momentum = 0.9f}),
                  .metrics = {"accuracy"}});
   model.fit(x, y, {.epochs = 500, .batch_size = 4});
   const double accuracy = model.evaluate(x, y).at("accuracy");

@@ -11,8 +11,8 @@ enum class Trans { No, Yes };
 
 // C = alpha · op(A) · op(B) + beta · C
 // op(A) is m×k, op(B) is k×n, C is m×n; all column-major with leading dimension = rows.
-void gemm(Trans trans_a, Trans trans_b, Scalar alpha, ConstMatrixView A, ConstMatrixView B,
-          Scalar beta, MatrixView C);
+void gemm(Trans trans_a, Trans trans_b, Scalar alpha, ConstMatrixView A, ConstMatrixView B, Scalar beta,
+          MatrixView C);
 
 // Number of threads BLAS may use (default: the machine's cores). fathom itself runs its
 // element-wise loops on the calling thread, so BLAS threads never oversubscribe the cores.

@@ -25,9 +25,7 @@ using ConstMatrixView = Eigen::Map<const Matrix>;
 
 // The first n columns of m, as a contiguous view (columns are contiguous in column-major).
 inline MatrixView left_cols(Matrix& m, Index n) { return MatrixView(m.data(), m.rows(), n); }
-inline ConstMatrixView left_cols(const Matrix& m, Index n) {
-  return ConstMatrixView(m.data(), m.rows(), n);
-}
+inline ConstMatrixView left_cols(const Matrix& m, Index n) { return ConstMatrixView(m.data(), m.rows(), n); }
 inline ConstMatrixView view(const Matrix& m) { return ConstMatrixView(m.data(), m.rows(), m.cols()); }
 inline MatrixView view(Matrix& m) { return MatrixView(m.data(), m.rows(), m.cols()); }
 // A writable view seen as read-only (Eigen does not convert Map<T> to Map<const T> implicitly).

@@ -10,7 +10,19 @@
 
 namespace fathom {
 
-enum class ActivationKind { Step, Linear, Sigmoid, Tanh, Relu, LeakyRelu, Elu, Gelu, Softplus, Softmax, Gaussian };
+enum class ActivationKind {
+  Step,
+  Linear,
+  Sigmoid,
+  Tanh,
+  Relu,
+  LeakyRelu,
+  Elu,
+  Gelu,
+  Softplus,
+  Softmax,
+  Gaussian
+};
 
 class Activation {
  public:
@@ -19,7 +31,7 @@ class Activation {
   explicit Activation(ActivationKind kind);
   // By name, e.g. "sigmoid", "leaky_relu", "leaky_relu(0.2)"; throws InvalidArgument if unknown.
   Activation(std::string_view name);  // NOLINT: implicit on purpose, for .activation = "relu"
-  Activation(const char* name) : Activation(std::string_view(name)) {}  // NOLINT
+  Activation(const char* name) : Activation(std::string_view(name)) {}         // NOLINT
   Activation(const std::string& name) : Activation(std::string_view(name)) {}  // NOLINT
 
   ActivationKind kind() const { return kind_; }

@@ -27,9 +27,15 @@ class Layer {
   virtual std::string describe() const { return type(); }
 
   // Declares the parameter tensors in the arena; called once when the model is compiled.
-  virtual void build(Index input_dim, Parameters& params) { input_dim_ = input_dim; (void)params; }
+  virtual void build(Index input_dim, Parameters& params) {
+    input_dim_ = input_dim;
+    (void)params;
+  }
   // Draws initial parameter values (after the arena is allocated).
-  virtual void initialize(Parameters& params, Rng& rng) { (void)params; (void)rng; }
+  virtual void initialize(Parameters& params, Rng& rng) {
+    (void)params;
+    (void)rng;
+  }
   // Sizes the per-batch buffers for up to max_batch columns. No allocation happens after this.
   virtual void reserve(Index max_batch) = 0;
 

@@ -26,7 +26,9 @@ class Schedule {
 
   static Schedule step(double factor, int every) { return {ScheduleKind::Step, factor, double(every)}; }
   static Schedule exponential(double rate) { return {ScheduleKind::Exponential, rate, 0}; }
-  static Schedule cosine(int epochs, double min_lr = 0) { return {ScheduleKind::Cosine, double(epochs), min_lr}; }
+  static Schedule cosine(int epochs, double min_lr = 0) {
+    return {ScheduleKind::Cosine, double(epochs), min_lr};
+  }
 
   ScheduleKind kind() const { return kind_; }
   std::string name() const;

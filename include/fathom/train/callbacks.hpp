@@ -21,7 +21,9 @@ class Callback {
   virtual ~Callback() = default;
   virtual void on_train_begin(Sequential& model) { (void)model; }
   virtual void on_epoch_begin(Sequential& model, int epoch) { (void)model, (void)epoch; }
-  virtual void on_epoch_end(Sequential& model, int epoch, const Logs& logs) { (void)model, (void)epoch, (void)logs; }
+  virtual void on_epoch_end(Sequential& model, int epoch, const Logs& logs) {
+    (void)model, (void)epoch, (void)logs;
+  }
   virtual void on_train_end(Sequential& model) { (void)model; }
 };
 
@@ -32,8 +34,8 @@ bool monitor_higher_is_better(const std::string& monitor);
 
 struct EarlyStoppingOptions {
   std::string monitor = "val_loss";
-  int patience = 0;        // stop after this many epochs without improvement (0 acts as 1, as in Keras)
-  double min_delta = 0;    // smallest change that counts as an improvement
+  int patience = 0;           // stop after this many epochs without improvement (0 acts as 1, as in Keras)
+  double min_delta = 0;       // smallest change that counts as an improvement
   std::string mode = "auto";  // "auto", "min", "max"
   bool restore_best_weights = false;
 };

@@ -28,7 +28,7 @@ class Dense;
 class OptimizerHandle {
  public:
   template <std::derived_from<Optimizer> O>
-  OptimizerHandle(O optimizer) : ptr_(std::make_unique<O>(std::move(optimizer))) {}  // NOLINT
+  OptimizerHandle(O optimizer) : ptr_(std::make_unique<O>(std::move(optimizer))) {}      // NOLINT
   OptimizerHandle(std::unique_ptr<Optimizer> optimizer) : ptr_(std::move(optimizer)) {}  // NOLINT
   OptimizerHandle(const char* name) : ptr_(make_optimizer(name)) {}                      // NOLINT
   OptimizerHandle(const std::string& name) : ptr_(make_optimizer(name)) {}               // NOLINT
