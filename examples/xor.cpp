@@ -5,7 +5,10 @@
 
 int main() {
   fathom::Matrix x(2, 4), y(1, 4);  // columns are the four samples
-  x << 0, 0, 1, 1, 0, 1, 0, 1;
+  // clang-format off
+  x << 0, 0, 1, 1,
+       0, 1, 0, 1;
+  // clang-format on
   y << 0, 1, 1, 0;
 
   fathom::Perceptron perceptron(2, 1, {.learning_rate = 1, .max_epochs = 100, .seed = 1});
