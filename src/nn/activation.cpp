@@ -8,6 +8,7 @@
 #include <sstream>
 #include <unsupported/Eigen/SpecialFunctions>  // vectorised erf, for gelu
 
+#include "../core/name_call.hpp"
 #include "fathom/core/error.hpp"
 
 namespace fathom {
@@ -198,29 +199,17 @@ Activation::Activation(ActivationKind kind, Scalar alpha) : kind_(kind), alpha_(
 }
 
 Activation::Activation(std::string_view text) {
-  std::string_view base = text;
-  std::string_view arg;
-  if (auto open = text.find('('); open != std::string_view::npos) {
-    if (text.back() != ')') throw InvalidArgument("activation \"" + std::string(text) + "\": missing ')'");
-    base = text.substr(0, open);
-    arg = text.substr(open + 1, text.size() - open - 2);
-  }
+  const auto [base, arg] = detail::split_call(text, "activation");
   for (const auto& e : kTable) {
     if (base != e.name) continue;
-    Scalar alpha = e.default_alpha;
-    if (!arg.empty()) {
-      if (!e.has_alpha) throw InvalidArgument("activation \"" + std::string(base) + "\" takes no parameter");
-      auto [end, ec] = std::from_chars(arg.data(), arg.data() + arg.size(), alpha);
-      if (ec != std::errc() || end != arg.data() + arg.size()) {
-        throw InvalidArgument("activation \"" + std::string(text) + "\": parameter is not a number");
-      }
+    if (!arg.empty() && !e.has_alpha) {
+      throw InvalidArgument("activation \"" + std::string(base) + "\" takes no parameter");
     }
-    *this = Activation(e.kind, alpha);
+    *this = Activation(e.kind, arg.empty() ? e.default_alpha : detail::parse_number(arg, text, "activation"));
     return;
   }
-  std::string known;
-  for (const auto& e : kTable) known += (known.empty() ? "" : ", ") + std::string(e.name);
-  throw InvalidArgument("unknown activation \"" + std::string(text) + "\"; known: " + known);
+  throw InvalidArgument("unknown activation \"" + std::string(text) +
+                        "\"; known: " + detail::known_names(kTable));
 }
 
 std::string Activation::name() const {

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "../core/name_call.hpp"
 #include "fathom/core/error.hpp"
 
 namespace fathom {
@@ -40,31 +41,18 @@ Initializer::Initializer(InitKind kind, Scalar value) : kind_(kind), value_(valu
 }
 
 Initializer::Initializer(std::string_view text) {
-  std::string_view base = text;
-  std::string_view arg;
-  if (auto open = text.find('('); open != std::string_view::npos && text.back() == ')') {
-    base = text.substr(0, open);
-    arg = text.substr(open + 1, text.size() - open - 2);
-  }
+  const auto [base, arg] = detail::split_call(text, "initializer");
   for (const auto& e : kTable) {
     if (base != e.name) continue;
-    Scalar value = e.default_value;
-    if (!arg.empty()) {
-      auto [end, ec] = std::from_chars(arg.data(), arg.data() + arg.size(), value);
-      if (!e.has_value || ec != std::errc() || end != arg.data() + arg.size()) {
-        throw InvalidArgument("initializer \"" + std::string(text) + "\": bad parameter");
-      }
+    if (!arg.empty() && !e.has_value) {
+      throw InvalidArgument("initializer \"" + std::string(base) + "\" takes no parameter");
     }
-    if ((e.kind == InitKind::Uniform || e.kind == InitKind::Normal) && !(value > 0)) {
-      throw InvalidArgument("initializer \"" + std::string(text) + "\": scale must be > 0");
-    }
-    kind_ = e.kind;
-    value_ = value;
+    *this =
+        Initializer(e.kind, arg.empty() ? e.default_value : detail::parse_number(arg, text, "initializer"));
     return;
   }
-  std::string known;
-  for (const auto& e : kTable) known += (known.empty() ? "" : ", ") + std::string(e.name);
-  throw InvalidArgument("unknown initializer \"" + std::string(text) + "\"; known: " + known);
+  throw InvalidArgument("unknown initializer \"" + std::string(text) +
+                        "\"; known: " + detail::known_names(kTable));
 }
 
 std::string Initializer::name() const {

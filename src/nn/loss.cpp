@@ -7,6 +7,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "../core/name_call.hpp"
 #include "fathom/core/error.hpp"
 
 namespace fathom {
@@ -45,27 +46,16 @@ Loss::Loss(LossKind kind, Scalar delta) : kind_(kind), delta_(kind == LossKind::
 }
 
 Loss::Loss(std::string_view text) {
-  std::string_view base = text;
-  std::string_view arg;
-  if (auto open = text.find('('); open != std::string_view::npos && text.back() == ')') {
-    base = text.substr(0, open);
-    arg = text.substr(open + 1, text.size() - open - 2);
-  }
+  const auto [base, arg] = detail::split_call(text, "loss");
   for (const auto& e : kTable) {
     if (base != e.name) continue;
-    Scalar delta = 1;
-    if (!arg.empty()) {
-      auto [end, ec] = std::from_chars(arg.data(), arg.data() + arg.size(), delta);
-      if (e.kind != LossKind::Huber || ec != std::errc() || end != arg.data() + arg.size()) {
-        throw InvalidArgument("loss \"" + std::string(text) + "\": only huber takes a parameter (a number)");
-      }
+    if (!arg.empty() && e.kind != LossKind::Huber) {
+      throw InvalidArgument("loss \"" + std::string(text) + "\": only huber takes a parameter");
     }
-    *this = Loss(e.kind, delta);
+    *this = Loss(e.kind, arg.empty() ? 1.0f : detail::parse_number(arg, text, "loss"));
     return;
   }
-  std::string known;
-  for (const auto& e : kTable) known += (known.empty() ? "" : ", ") + std::string(e.name);
-  throw InvalidArgument("unknown loss \"" + std::string(text) + "\"; known: " + known);
+  throw InvalidArgument("unknown loss \"" + std::string(text) + "\"; known: " + detail::known_names(kTable));
 }
 
 std::string Loss::name() const {
