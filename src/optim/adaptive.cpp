@@ -7,6 +7,8 @@
 #include <cmath>
 #include <string_view>
 
+#include "checks.hpp"
+
 // GCC 12's own AVX-512 header trips -Wmaybe-uninitialized (`__m512 __Y = __Y;` in
 // _mm512_undefined_ps, GCC bug 105593) once Eigen's packet sqrt is inlined here.
 #if defined(__GNUC__) && !defined(__clang__)
@@ -14,13 +16,6 @@
 #endif
 
 namespace fathom {
-
-namespace detail {  // defined in optimizer.cpp
-void require_positive(std::string_view optimizer, std::string_view option, Scalar value);
-void require_non_negative(std::string_view optimizer, std::string_view option, Scalar value);
-void require_fraction(std::string_view optimizer, std::string_view option, Scalar value);
-void require_bound_size(std::string_view optimizer, std::size_t arena, std::size_t state);
-}  // namespace detail
 
 namespace {
 

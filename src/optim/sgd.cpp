@@ -4,14 +4,9 @@
 
 #include <string_view>
 
-namespace fathom {
+#include "checks.hpp"
 
-namespace detail {  // defined in optimizer.cpp
-void require_positive(std::string_view optimizer, std::string_view option, Scalar value);
-void require_non_negative(std::string_view optimizer, std::string_view option, Scalar value);
-void require_fraction(std::string_view optimizer, std::string_view option, Scalar value);
-void require_bound_size(std::string_view optimizer, std::size_t arena, std::size_t state);
-}  // namespace detail
+namespace fathom {
 
 namespace {
 // Runs before the base constructor so that errors name "sgd" rather than "optimizer".
