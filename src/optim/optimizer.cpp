@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "fathom/core/error.hpp"
+#include "checks.hpp"
 #include "fathom/optim/adaptive.hpp"
 #include "fathom/optim/sgd.hpp"
 
