@@ -11,6 +11,7 @@ packages=(
   libgtest-dev libgmock-dev  # the test suite
   libbenchmark-dev     # kernel benchmarks in bench/
   nlohmann-json3-dev   # model file metadata
+  python3-numpy        # tests run the numpy reader printed in docs/file_format.md
 )
 
 missing=()
