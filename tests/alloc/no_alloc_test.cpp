@@ -81,6 +81,39 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(Case{"sgd", "cce", "softmax", 16}, Case{"adam", "cce", "softmax", 16},
                       Case{"adamw", "mse", "linear", 8}, Case{"rmsprop", "bce", "sigmoid", 16},
                       Case{"adagrad", "huber", "linear", 16}, Case{"sgd", "mse", "softmax", 1},
-                      Case{"adam", "cce", "softmax", 1}));
+                      Case{"adam", "cce", "softmax", 1}),
+    [](const auto& info) {
+      return std::string(info.param.optimizer) + "_" + info.param.loss + "_batch" +
+             std::to_string(info.param.batch);
+    });
+
+}  // namespace
+
+namespace {
+
+// fit() may allocate per call and per epoch (logs, history), never per batch: the count for
+// an epoch of 40 batches equals the count for an epoch of 10, with input scaling and
+// validation on.
+TEST(NoAllocation, FitAllocatesPerEpochNotPerBatch) {
+  Rng rng(2);
+  Matrix x(12, 400), y = Matrix::Zero(3, 400);
+  for (Index i = 0; i < x.size(); ++i) x.data()[i] = Scalar(rng.uniform(0, 5));
+  for (Index j = 0; j < 400; ++j) y(j % 3, j) = 1;
+  Sequential model(12, 1);
+  model.add(Dense(16, "relu"));
+  model.add(Dense(3, "softmax"));
+  model.compile({.loss = "cce", .optimizer = "adam", .metrics = {"accuracy", "f1"}});
+  model.info.scaling = InputScaling::fit(x, "standard");
+  auto count = [&](Index batch) {
+    model.fit(x, y, {.epochs = 1, .batch_size = batch, .validation_split = 0.2});  // warm-up
+    model.history = History{};  // the same history growth for both counts
+    const long before = g_allocations.load();
+    model.fit(x, y, {.epochs = 2, .batch_size = batch, .validation_split = 0.2});
+    return g_allocations.load() - before;
+  };
+  const long few_batches = count(32);  // 10 batches per epoch
+  const long many_batches = count(8);  // 40 batches per epoch
+  EXPECT_EQ(many_batches, few_batches);
+}
 
 }  // namespace
