@@ -1,0 +1,15 @@
+// IDX files (MNIST, Fashion-MNIST): an images file (magic 0x00000803, uint8 pixels) and a
+// labels file (magic 0x00000801), plain or gzip-compressed. Pixels are scaled to [0, 1];
+// labels 0..9 become one-hot targets with class names "0".."9".
+#pragma once
+
+#include <string>
+
+#include "fathom/data/dataset.hpp"
+
+namespace fathom {
+
+// Throws FileError naming the file and what is wrong: bad magic, truncated, counts that differ.
+Dataset read_idx(const std::string& images_path, const std::string& labels_path);
+
+}  // namespace fathom
