@@ -1,0 +1,322 @@
+// `fathom evaluate`: a saved model's loss and task metrics on a labelled data set, as tables or
+// one JSON object. Also defines how data is read for a saved model (predict uses it too).
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <iomanip>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+#include "common.hpp"
+#include "fathom/data/csv.hpp"
+#include "fathom/data/dataset.hpp"
+#include "fathom/data/idx.hpp"
+#include "fathom/data/pgm.hpp"
+
+namespace fathom::cli {
+
+// The task a saved model solves: as `fathom train` recorded it, or, for a model saved by a
+// program of one's own without it, inferred from the output layer and loss as train would.
+Task model_task(const Sequential& model) {
+  if (model.info.task.empty()) {
+    return infer_task("", LayerSpec{model.output_dim(), model.output_activation(), true},
+                      model.loss().name());
+  }
+  try {
+    return parse_task(model.info.task);
+  } catch (const UsageError&) {
+    throw FileError("the model's task \"" + model.info.task + "\" is not classify, multilabel or regress");
+  }
+}
+
+// Reads data laid out as the model was trained on: the same feature columns in the same order,
+// and targets encoded onto the model's outputs (class labels mapped through its class names, so
+// a label it never saw is an error rather than a silently shifted class).
+Dataset load_for_model(const Sequential& model, DataArgs args, bool targets_optional) {
+  const ModelInfo& info = model.info;
+  const Task task = model_task(model);
+  const TargetEncoding encoding = task != Task::Classify    ? TargetEncoding::Values
+                                  : model.output_dim() == 1 ? TargetEncoding::Binary
+                                                            : TargetEncoding::OneHot;
+  const std::vector<std::string> classes =
+      task == Task::Classify ? info.class_names : std::vector<std::string>{};
+  if (args.features.empty()) args.features = info.feature_names;
+  // With the inputs pinned by name, predict needs no target columns at all: naming them would
+  // only make it parse (and reject) labels it is not going to use.
+  const bool pinned = !args.features.empty();
+  if (args.targets.empty() && !(targets_optional && pinned)) args.targets = info.target_names;
+  if (!targets_optional && args.spec.rfind("pgm-list:", 0) == 0 && args.label_from_name.empty()) {
+    throw UsageError("--data pgm-list: needs --label-from-name REGEX to read the classes");
+  }
+
+  Dataset data = load_data(args, encoding, classes, targets_optional);
+
+  const std::string where = data.source.empty() ? args.spec : data.source;
+  if (data.features() != model.input_dim()) {
+    std::string message = where + ": the model expects " + std::to_string(model.input_dim()) + " inputs";
+    if (!info.feature_names.empty()) {
+      std::string missing;
+      for (const auto& name : info.feature_names) {
+        if (std::find(data.feature_names.begin(), data.feature_names.end(), name) ==
+            data.feature_names.end()) {
+          missing += (missing.empty() ? "" : ", ") + ("\"" + name + "\"");
+        }
+      }
+      if (!missing.empty()) message += "; missing column(s) " + missing;
+    }
+    message += "; the data has " + std::to_string(data.features()) + " input column(s)";
+    if (!data.feature_names.empty()) {
+      message += ":";
+      for (std::size_t i = 0; i < data.feature_names.size() && i < 10; ++i) {
+        message += (i ? ", " : " ") + data.feature_names[i];
+      }
+      if (data.feature_names.size() > 10) message += ", ...";
+    }
+    // Without stored names the only cure is telling the loader which columns are not inputs.
+    if (info.feature_names.empty() && data.features() > model.input_dim()) {
+      message += " (name the target columns with --target, or leave columns out with --ignore)";
+    }
+    throw DataError(message);
+  }
+  if (data.y.rows() == 0) {
+    if (targets_optional) return data;
+    throw DataError(where + ": no target columns; give --target COL (the model was trained on " +
+                    std::to_string(info.target_names.size()) + " target column(s))");
+  }
+  if (data.y.rows() != model.output_dim()) {
+    throw DataError(where + ": the targets make " + std::to_string(data.y.rows()) +
+                    " row(s) but the model has " + std::to_string(model.output_dim()) + " output(s)");
+  }
+  return data;
+}
+
+namespace {
+
+struct EvaluateArgs {
+  std::string model;
+  DataArgs data;
+  bool json = false;
+};
+
+// Per-class (or per-label) scores in the shape both the table and the JSON print.
+struct Row {
+  std::string name;
+  double precision = 0, recall = 0, f1 = 0;
+  long long support = 0;
+};
+
+std::string fixed(double v, int digits = 4) {
+  if (!std::isfinite(v)) return std::isnan(v) ? "nan" : (v > 0 ? "inf" : "-inf");
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(digits) << v;
+  return out.str();
+}
+
+// JSON has no NaN or Inf; null says "undefined" (e.g. R² of a constant target).
+std::string json_number(double v) {
+  if (!std::isfinite(v)) return "null";
+  std::ostringstream out;
+  out << std::setprecision(10) << v;
+  return out.str();
+}
+
+std::string json_string(const std::string& s) {
+  std::string out = "\"";
+  for (const char c : s) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
+          out += buf;
+        } else {
+          out += c;  // UTF-8 bytes pass through unchanged
+        }
+    }
+  }
+  return out + "\"";
+}
+
+std::string name_or_index(const std::vector<std::string>& names, std::size_t i, const std::string& prefix) {
+  return i < names.size() ? names[i] : prefix + std::to_string(i);
+}
+
+std::size_t widest(const std::vector<std::string>& names, std::size_t at_least) {
+  for (const auto& n : names) at_least = std::max(at_least, n.size());
+  return at_least;
+}
+
+void print_rows(std::ostream& out, const std::string& heading, const std::vector<Row>& rows,
+                const Row& macro) {
+  std::vector<std::string> names;
+  for (const auto& r : rows) names.push_back(r.name);
+  const int w = int(widest(names, std::max<std::size_t>(heading.size(), 9))) + 2;
+  out << std::left << std::setw(w) << heading << std::right << std::setw(10) << "precision" << std::setw(10)
+      << "recall" << std::setw(10) << "f1" << std::setw(10) << "support" << '\n';
+  for (const Row& r : rows) {
+    out << std::left << std::setw(w) << r.name << std::right << std::setw(10) << fixed(r.precision)
+        << std::setw(10) << fixed(r.recall) << std::setw(10) << fixed(r.f1) << std::setw(10) << r.support
+        << '\n';
+  }
+  out << std::left << std::setw(w) << macro.name << std::right << std::setw(10) << fixed(macro.precision)
+      << std::setw(10) << fixed(macro.recall) << std::setw(10) << fixed(macro.f1) << std::setw(10)
+      << macro.support << '\n';
+}
+
+void print_confusion(std::ostream& out, const ConfusionMatrix& cm, const std::vector<std::string>& names) {
+  long long largest = 0;
+  for (const auto& row : cm.counts)
+    for (long long c : row) largest = std::max(largest, c);
+  const int label_w = int(widest(names, 4)) + 2;
+  const int cell_w = int(std::max(widest(names, 0), std::to_string(largest).size())) + 2;
+  out << "Confusion matrix (rows: true class, columns: predicted class)\n";
+  out << std::left << std::setw(label_w) << "" << std::right;
+  for (const auto& n : names) out << std::setw(cell_w) << n;
+  out << '\n';
+  for (std::size_t t = 0; t < cm.counts.size(); ++t) {
+    out << std::left << std::setw(label_w) << names[t] << std::right;
+    for (long long c : cm.counts[t]) out << std::setw(cell_w) << c;
+    out << '\n';
+  }
+}
+
+std::string json_rows(const std::vector<Row>& rows) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const Row& r = rows[i];
+    out += (i ? ", " : "") + std::string("{\"name\": ") + json_string(r.name) +
+           ", \"precision\": " + json_number(r.precision) + ", \"recall\": " + json_number(r.recall) +
+           ", \"f1\": " + json_number(r.f1) + ", \"support\": " + std::to_string(r.support) + "}";
+  }
+  return out + "]";
+}
+
+std::string json_names(const std::vector<std::string>& names) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < names.size(); ++i) out += (i ? ", " : "") + json_string(names[i]);
+  return out + "]";
+}
+
+std::string json_macro(const Row& m) {
+  return "{\"precision\": " + json_number(m.precision) + ", \"recall\": " + json_number(m.recall) +
+         ", \"f1\": " + json_number(m.f1) + "}";
+}
+
+int run_evaluate(const EvaluateArgs& args) {
+  Sequential model = load_model(args.model);
+  const Task task = model_task(model);
+  const Dataset data = load_for_model(model, args.data, /*targets_optional=*/false);
+  const double loss = model.evaluate(data.x, data.y).at("loss");
+  const Matrix outputs = model.predict(data.x);
+  const ConstMatrixView A = view(outputs), T = view(data.y);
+  const ModelInfo& info = model.info;
+
+  std::ostringstream text;  // the tables
+  std::string json = "{\"samples\": " + std::to_string(data.samples()) + ", \"loss\": " + json_number(loss) +
+                     ", \"loss_name\": " + json_string(model.loss().name()) +
+                     ", \"task\": " + json_string(task_name(task));
+  text << "Samples: " << data.samples() << '\n'
+       << "Loss (" << model.loss().name() << "): " << fixed(loss) << '\n';
+
+  if (task == Task::Classify) {
+    const ConfusionMatrix cm = confusion_matrix(A, T);
+    const ClassScores s = class_scores(cm);
+    // The model's names first; a model saved without them still gets the file's labels or indices.
+    const auto& known = !info.class_names.empty() ? info.class_names : data.class_names;
+    std::vector<std::string> names;
+    std::vector<Row> rows;
+    for (std::size_t c = 0; c < cm.counts.size(); ++c) {
+      names.push_back(name_or_index(known, c, ""));
+      rows.push_back({names.back(), s.precision[c], s.recall[c], s.f1[c], s.support[c]});
+    }
+    const Row macro{"macro avg", s.macro_precision, s.macro_recall, s.macro_f1, cm.total()};
+    text << "Accuracy: " << fixed(cm.accuracy()) << "\n\n";
+    print_rows(text, "class", rows, macro);
+    text << '\n';
+    print_confusion(text, cm, names);
+    json += ", \"accuracy\": " + json_number(cm.accuracy()) + ", \"classes\": " + json_names(names) +
+            ", \"per_class\": " + json_rows(rows) + ", \"macro\": " + json_macro(macro) +
+            ", \"confusion_matrix\": [";
+    for (std::size_t t = 0; t < cm.counts.size(); ++t) {
+      json += t ? ", [" : "[";
+      for (std::size_t p = 0; p < cm.counts[t].size(); ++p)
+        json += (p ? ", " : "") + std::to_string(cm.counts[t][p]);
+      json += "]";
+    }
+    json += "]";
+  } else if (task == Task::Multilabel) {
+    auto hamming = make_metric("multilabel_accuracy");
+    hamming->reset();
+    hamming->update(A, T);
+    const auto& known = !info.class_names.empty() ? info.class_names : info.target_names;
+    // Each label is its own yes/no problem: a one-row confusion matrix scores its positive class.
+    std::vector<std::string> names;
+    std::vector<Row> rows;
+    Row macro{"macro avg", 0, 0, 0, 0};
+    for (Index l = 0; l < A.rows(); ++l) {
+      const Matrix a = A.row(l), t = T.row(l);
+      const ClassScores s = class_scores(confusion_matrix(view(a), view(t)));
+      names.push_back(name_or_index(known, std::size_t(l), "label_"));
+      rows.push_back({names.back(), s.precision[1], s.recall[1], s.f1[1], s.support[1]});
+      macro.precision += s.precision[1] / double(A.rows());
+      macro.recall += s.recall[1] / double(A.rows());
+      macro.f1 += s.f1[1] / double(A.rows());
+      macro.support += s.support[1];
+    }
+    text << "Hamming accuracy: " << fixed(hamming->result()) << "\n\n";
+    print_rows(text, "label", rows, macro);
+    json += ", \"accuracy\": " + json_number(hamming->result()) + ", \"classes\": " + json_names(names) +
+            ", \"per_class\": " + json_rows(rows) + ", \"macro\": " + json_macro(macro);
+  } else {
+    const auto mse = mse_per_output(A, T), mae = mae_per_output(A, T), r2 = r2_per_output(A, T);
+    std::vector<std::string> names;
+    for (std::size_t k = 0; k < mse.size(); ++k)
+      names.push_back(name_or_index(info.target_names, k, "output_"));
+    const int w = int(widest(names, 6)) + 2;
+    text << '\n'
+         << std::left << std::setw(w) << "output" << std::right << std::setw(12) << "mse" << std::setw(12)
+         << "mae" << std::setw(12) << "r2" << '\n';
+    json += ", \"per_output\": [";
+    for (std::size_t k = 0; k < mse.size(); ++k) {
+      text << std::left << std::setw(w) << names[k] << std::right << std::setw(12) << fixed(mse[k])
+           << std::setw(12) << fixed(mae[k]) << std::setw(12) << fixed(r2[k]) << '\n';
+      json += (k ? ", " : "") + std::string("{\"name\": ") + json_string(names[k]) +
+              ", \"mse\": " + json_number(mse[k]) + ", \"mae\": " + json_number(mae[k]) +
+              ", \"r2\": " + json_number(r2[k]) + "}";
+    }
+    json += "]";
+  }
+  json += "}\n";
+  std::cout << (args.json ? json : text.str()) << std::flush;
+  return kOk;
+}
+
+}  // namespace
+
+Command add_evaluate(CLI::App& root) {
+  auto* sub = root.add_subcommand("evaluate", "Loss and metrics of a saved model on labelled data");
+  auto args = std::make_shared<EvaluateArgs>();
+  sub->add_option("--model", args->model, "model file (from fathom train --save)")->required();
+  add_data_flags(*sub, args->data, /*with_target=*/true);
+  sub->get_option("--data")->required();
+  sub->add_flag("--json", args->json, "print one JSON object instead of the tables");
+  return {sub, [args] { return run_evaluate(*args); }};
+}
+
+}  // namespace fathom::cli
