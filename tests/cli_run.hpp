@@ -1,0 +1,92 @@
+// Shared by the end-to-end tests of the `fathom` command: run the built binary in a scratch
+// folder and capture its exit code, stdout and stderr separately.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace fathom_cli_test {
+
+namespace fs = std::filesystem;
+
+struct CliResult {
+  int code = -1;  // the exit status, or -1 when the command did not exit normally (a crash)
+  std::string out, err;
+};
+
+inline std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+inline void write_text(const fs::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+}
+
+inline std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+inline std::string source_file(const std::string& relative) {
+  return std::string(FATHOM_SOURCE_DIR) + "/" + relative;
+}
+
+// Each test gets its own folder (tests may run in parallel under ctest) and runs the command
+// there, so relative output paths in the arguments land inside it.
+class CliFixture : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    std::string name = std::string(info->test_suite_name()) + "_" + info->name();
+    for (char& c : name)
+      if (c == '/') c = '_';
+    dir_ = fs::temp_directory_path() / ("fathom_cli_" + name + "_" + std::to_string(getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override {
+    std::error_code ignored;
+    fs::remove_all(dir_, ignored);
+  }
+
+  fs::path path(const std::string& name) const { return dir_ / name; }
+
+  // Runs `fathom ARGS` in the test's folder; `args` is shell text (quote paths yourself).
+  // `stdin_file` (relative to the folder) becomes the standard input.
+  CliResult run(const std::string& args, const std::string& stdin_file = "") const {
+    const fs::path out = dir_ / ".stdout", err = dir_ / ".stderr";
+    std::string command = "cd '" + dir_.string() + "' && '" + std::string(FATHOM_CLI_PATH) + "' " + args +
+                          " >'" + out.string() + "' 2>'" + err.string() + "'";
+    command += " <" + (stdin_file.empty() ? std::string("/dev/null") : "'" + stdin_file + "'");
+    const int status = std::system(command.c_str());
+    CliResult r;
+    r.code = status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.out = read_text(out);
+    r.err = read_text(err);
+    fs::remove(out);
+    fs::remove(err);
+    return r;
+  }
+
+  fs::path dir_;
+};
+
+// For failure messages: the command's streams.
+inline std::string describe(const CliResult& r) {
+  return "exit " + std::to_string(r.code) + "\n--- stdout:\n" + r.out + "--- stderr:\n" + r.err;
+}
+
+}  // namespace fathom_cli_test
