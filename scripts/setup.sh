@@ -12,6 +12,8 @@ packages=(
   libbenchmark-dev     # kernel benchmarks in bench/
   nlohmann-json3-dev   # model file metadata
   python3-numpy        # tests run the numpy reader printed in docs/file_format.md
+  zlib1g-dev           # gzip IDX files
+  dataset-fashion-mnist  # Fashion-MNIST IDX files under /usr/share/datasets/fashion-mnist/ for the README walk-through
 )
 
 missing=()
