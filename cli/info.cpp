@@ -9,9 +9,6 @@
 
 namespace fathom::cli {
 
-// Defined in evaluate.cpp.
-Task model_task(const Sequential& model);
-
 namespace {
 
 struct InfoArgs {

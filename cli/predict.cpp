@@ -9,10 +9,6 @@
 
 namespace fathom::cli {
 
-// Defined in evaluate.cpp: the model's task, and data read in the layout the model was trained on.
-Task model_task(const Sequential& model);
-Dataset load_for_model(const Sequential& model, DataArgs args, bool targets_optional);
-
 namespace {
 
 struct PredictArgs {

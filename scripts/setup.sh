@@ -11,6 +11,7 @@ packages=(
   libgtest-dev libgmock-dev  # the test suite
   libbenchmark-dev     # kernel benchmarks in bench/
   nlohmann-json3-dev   # model file metadata
+  libcli11-dev         # the fathom command's flags and subcommands
   python3-numpy        # tests run the numpy reader printed in docs/file_format.md
   zlib1g-dev           # gzip IDX files
   dataset-fashion-mnist  # Fashion-MNIST IDX files under /usr/share/datasets/fashion-mnist/ for the README walk-through

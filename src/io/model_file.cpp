@@ -46,6 +46,8 @@ std::string serialize(const Sequential& model) {
   const ModelInfo& info = model.info;
   meta["info"] = {{"task", info.task},
                   {"class_names", info.class_names},
+                  {"feature_names", info.feature_names},
+                  {"target_names", info.target_names},
                   {"scaling",
                    {{"method", info.scaling.method},
                     {"offset", vector_json(info.scaling.offset)},
@@ -215,6 +217,8 @@ void restore_state(const json& meta, Sequential& model) {
   const json& info = meta.at("info");
   model.info.task = info.at("task").get<std::string>();
   model.info.class_names = info.at("class_names").get<std::vector<std::string>>();
+  model.info.feature_names = info.value("feature_names", std::vector<std::string>{});
+  model.info.target_names = info.value("target_names", std::vector<std::string>{});
   const json& scaling = info.at("scaling");
   model.info.scaling.method = scaling.at("method").get<std::string>();
   model.info.scaling.offset = vector_from(scaling.at("offset"));

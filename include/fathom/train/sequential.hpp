@@ -60,7 +60,9 @@ struct FitOptions {
 // Metadata a model file carries besides the network.
 struct ModelInfo {
   InputScaling scaling;                  // applied to inputs by fit/evaluate/predict
-  std::vector<std::string> class_names;  // one per output (classification)
+  std::vector<std::string> class_names;    // the label of each class (classification)
+  std::vector<std::string> feature_names;  // input columns, in input order (for reading new data)
+  std::vector<std::string> target_names;   // target columns
   std::string task;                      // "classify", "multilabel", "regress", or ""
 };
 

@@ -1,0 +1,317 @@
+// Shared pieces of the `fathom` command (see common.hpp).
+#include "common.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+#ifndef FATHOM_DATA_DIR
+#define FATHOM_DATA_DIR "data"
+#endif
+
+namespace fathom::cli {
+
+namespace {
+
+std::vector<std::string> split(const std::string& text, char sep) {
+  std::vector<std::string> parts;
+  std::string part;
+  std::istringstream in(text);
+  while (std::getline(in, part, sep)) parts.push_back(part);
+  if (!text.empty() && text.back() == sep) parts.emplace_back();
+  return parts;
+}
+
+}  // namespace
+
+std::string data_dir() {
+  if (const char* env = std::getenv("FATHOM_DATA_DIR")) return env;
+  return FATHOM_DATA_DIR;
+}
+
+std::vector<LayerSpec> parse_layers(const std::string& spec) {
+  std::vector<LayerSpec> layers;
+  for (const std::string& item : split(spec, ',')) {
+    const auto fields = split(item, ':');
+    if (fields.empty() || fields.size() > 3 || fields[0].empty()) {
+      throw UsageError("--layers: \"" + item + "\" is not UNITS:ACTIVATION[:nobias], e.g. 64:relu");
+    }
+    LayerSpec layer;
+    std::size_t used = 0;
+    try {
+      layer.units = std::stol(fields[0], &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != fields[0].size() || layer.units <= 0) {
+      throw UsageError("--layers: \"" + item + "\": the number of units must be a positive integer");
+    }
+    try {
+      layer.activation = Activation(fields.size() > 1 ? fields[1] : "linear");
+    } catch (const InvalidArgument& e) {
+      throw UsageError(std::string("--layers: ") + e.what());
+    }
+    if (fields.size() == 3) {
+      if (fields[2] != "nobias")
+        throw UsageError("--layers: \"" + item + "\": the third field can only be nobias");
+      layer.use_bias = false;
+    }
+    layers.push_back(layer);
+  }
+  if (layers.empty()) throw UsageError("--layers: empty; give e.g. 64:relu,10:softmax");
+  return layers;
+}
+
+Task parse_task(const std::string& name) {
+  if (name == "classify") return Task::Classify;
+  if (name == "multilabel") return Task::Multilabel;
+  if (name == "regress") return Task::Regress;
+  throw UsageError("--task must be classify, multilabel or regress, got \"" + name + "\"");
+}
+
+std::string task_name(Task task) {
+  switch (task) {
+    case Task::Classify:
+      return "classify";
+    case Task::Multilabel:
+      return "multilabel";
+    case Task::Regress:
+      return "regress";
+  }
+  return "";
+}
+
+std::string default_loss(const Activation& output) {
+  if (output.kind() == ActivationKind::Softmax) return "cce";
+  if (output.kind() == ActivationKind::Sigmoid) return "bce";
+  return "mse";
+}
+
+Task infer_task(const std::string& flag, const LayerSpec& output, const std::string& loss) {
+  if (!flag.empty()) return parse_task(flag);
+  if (output.activation.kind() == ActivationKind::Softmax || loss == "cce") return Task::Classify;
+  if (output.activation.kind() == ActivationKind::Sigmoid || loss == "bce") {
+    return output.units == 1 ? Task::Classify : Task::Multilabel;
+  }
+  return Task::Regress;
+}
+
+void add_data_flags(CLI::App& app, DataArgs& args, bool with_target) {
+  app.add_option("--data", args.spec, "CSV file (\"-\" for stdin), idx:IMAGES,LABELS or pgm-list:LISTFILE");
+  if (with_target) {
+    app.add_option("--target", args.targets, "target column(s), by name or 0-based index")->delimiter(',');
+  }
+  app.add_option("--features", args.features, "use only these input columns")->delimiter(',');
+  app.add_option("--ignore", args.ignore, "columns that are neither inputs nor targets")->delimiter(',');
+  app.add_option("--delimiter", args.delimiter, "CSV delimiter: , ; tab (default: detected)");
+  app.add_option("--missing", args.missing, "missing values: error, drop or mean")
+      ->check(CLI::IsMember({"error", "drop", "mean"}));
+  app.add_option("--label-from-name", args.label_from_name,
+                 "pgm-list: the class is the first capture group of this regex on the file name");
+}
+
+bool is_image_data(const std::string& spec) {
+  return spec.rfind("idx:", 0) == 0 || spec.rfind("pgm-list:", 0) == 0;
+}
+
+Dataset load_data(const DataArgs& args, TargetEncoding encoding, const std::vector<std::string>& class_names,
+                  bool targets_optional) {
+  if (args.spec.rfind("idx:", 0) == 0) {
+    const auto files = split(args.spec.substr(4), ',');
+    if (files.size() != 2 || files[0].empty() || files[1].empty()) {
+      throw UsageError("--data idx:IMAGES,LABELS needs two files, got \"" + args.spec + "\"");
+    }
+    return read_idx(files[0], files[1]);
+  }
+  if (args.spec.rfind("pgm-list:", 0) == 0) {
+    PgmListOptions options{
+        .label_regex = args.label_from_name, .encoding = encoding, .class_names = class_names};
+    return read_pgm_list(args.spec.substr(9), options);
+  }
+  CsvOptions options;
+  if (args.delimiter == "tab" || args.delimiter == "\\t") {
+    options.delimiter = '\t';
+  } else if (args.delimiter.size() == 1) {
+    options.delimiter = args.delimiter[0];
+  } else if (!args.delimiter.empty()) {
+    throw UsageError("--delimiter must be one character or tab, got \"" + args.delimiter + "\"");
+  }
+  options.targets = args.targets;
+  options.features = args.features;
+  options.ignore = args.ignore;
+  options.encoding = encoding;
+  options.class_names = class_names;
+  options.targets_optional = targets_optional;
+  options.missing = args.missing == "drop"   ? MissingValues::Drop
+                    : args.missing == "mean" ? MissingValues::Mean
+                                             : MissingValues::Error;
+  if (args.spec == "-") return read_csv(std::cin, "<stdin>", options);
+  return read_csv(args.spec, options);
+}
+
+void add_optimizer_flags(CLI::App& app, OptimizerArgs& args) {
+  app.add_option("--optimizer", args.name, "sgd, adagrad, rmsprop, adam or adamw")
+      ->check(CLI::IsMember({"sgd", "adagrad", "rmsprop", "adam", "adamw"}));
+  app.add_option("--lr", args.lr, "learning rate (default: the optimizer's: sgd 0.01, adam 0.001, ...)");
+  app.add_option("--momentum", args.momentum, "momentum α (sgd, rmsprop)");
+  app.add_flag("--nesterov", args.nesterov, "Nesterov momentum (sgd)");
+  app.add_option("--l1", args.l1, "L1 penalty λ₁ (sgd)");
+  app.add_option("--l2", args.l2, "L2 penalty λ₂ (weight decay for adamw)");
+  app.add_option("--clip-norm", args.clip_norm, "clip the gradient's global L2 norm to this value");
+}
+
+OptimizerHandle make_optimizer_from(const OptimizerArgs& a) {
+  const auto lr = [&](Scalar fallback) { return a.lr > 0 ? Scalar(a.lr) : fallback; };
+  if (a.lr < 0) throw UsageError("--lr must be > 0, got " + std::to_string(a.lr));
+  if (a.name != "sgd" && (a.l1 != 0 || a.nesterov))
+    throw UsageError("--l1 and --nesterov apply to --optimizer sgd only");
+  if (a.name != "sgd" && a.name != "rmsprop" && a.momentum != 0) {
+    throw UsageError("--momentum applies to --optimizer sgd or rmsprop only");
+  }
+  const Scalar l2 = Scalar(a.l2), clip = Scalar(a.clip_norm);
+  if (a.name == "sgd") {
+    return SGD({.learning_rate = lr(0.01f),
+                .momentum = Scalar(a.momentum),
+                .nesterov = a.nesterov,
+                .l2 = l2,
+                .l1 = Scalar(a.l1),
+                .clip_norm = clip});
+  }
+  if (a.name == "adagrad") return Adagrad({.learning_rate = lr(0.01f), .l2 = l2, .clip_norm = clip});
+  if (a.name == "rmsprop") {
+    return RMSprop(
+        {.learning_rate = lr(0.001f), .momentum = Scalar(a.momentum), .l2 = l2, .clip_norm = clip});
+  }
+  if (a.name == "adamw") {
+    return AdamW({.learning_rate = lr(0.001f), .weight_decay = a.l2 > 0 ? l2 : 0.01f, .clip_norm = clip});
+  }
+  return Adam({.learning_rate = lr(0.001f), .l2 = l2, .clip_norm = clip});
+}
+
+// The task a saved model solves: as `fathom train` recorded it, or, for a model saved by a
+// program of one's own without it, inferred from the output layer and loss as train would.
+Task model_task(const Sequential& model) {
+  if (model.info.task.empty()) {
+    return infer_task("", LayerSpec{model.output_dim(), model.output_activation(), true},
+                      model.loss().name());
+  }
+  try {
+    return parse_task(model.info.task);
+  } catch (const UsageError&) {
+    throw FileError("the model's task \"" + model.info.task + "\" is not classify, multilabel or regress");
+  }
+}
+
+// Reads data laid out as the model was trained on: the same feature columns in the same order,
+// and targets encoded onto the model's outputs (class labels mapped through its class names, so
+// a label it never saw is an error rather than a silently shifted class).
+Dataset load_for_model(const Sequential& model, DataArgs args, bool targets_optional) {
+  const ModelInfo& info = model.info;
+  const Task task = model_task(model);
+  const TargetEncoding encoding = task != Task::Classify    ? TargetEncoding::Values
+                                  : model.output_dim() == 1 ? TargetEncoding::Binary
+                                                            : TargetEncoding::OneHot;
+  const std::vector<std::string> classes =
+      task == Task::Classify ? info.class_names : std::vector<std::string>{};
+  if (args.features.empty()) args.features = info.feature_names;
+  // With the inputs pinned by name, predict needs no target columns at all: naming them would
+  // only make it parse (and reject) labels it is not going to use.
+  const bool pinned = !args.features.empty();
+  if (args.targets.empty() && !(targets_optional && pinned)) args.targets = info.target_names;
+  if (!targets_optional && args.spec.rfind("pgm-list:", 0) == 0 && args.label_from_name.empty()) {
+    throw UsageError("--data pgm-list: needs --label-from-name REGEX to read the classes");
+  }
+
+  Dataset data = load_data(args, encoding, classes, targets_optional);
+
+  const std::string where = data.source.empty() ? args.spec : data.source;
+  if (data.features() != model.input_dim()) {
+    std::string message = where + ": the model expects " + std::to_string(model.input_dim()) + " inputs";
+    if (!info.feature_names.empty()) {
+      std::string missing;
+      for (const auto& name : info.feature_names) {
+        if (std::find(data.feature_names.begin(), data.feature_names.end(), name) ==
+            data.feature_names.end()) {
+          missing += (missing.empty() ? "" : ", ") + ("\"" + name + "\"");
+        }
+      }
+      if (!missing.empty()) message += "; missing column(s) " + missing;
+    }
+    message += "; the data has " + std::to_string(data.features()) + " input column(s)";
+    if (!data.feature_names.empty()) {
+      message += ":";
+      for (std::size_t i = 0; i < data.feature_names.size() && i < 10; ++i) {
+        message += (i ? ", " : " ") + data.feature_names[i];
+      }
+      if (data.feature_names.size() > 10) message += ", ...";
+    }
+    // Without stored names the only cure is telling the loader which columns are not inputs.
+    if (info.feature_names.empty() && data.features() > model.input_dim()) {
+      message += " (name the target columns with --target, or leave columns out with --ignore)";
+    }
+    throw DataError(message);
+  }
+  if (data.y.rows() == 0) {
+    if (targets_optional) return data;
+    throw DataError(where + ": no target columns; give --target COL (the model was trained on " +
+                    std::to_string(info.target_names.size()) + " target column(s))");
+  }
+  if (data.y.rows() != model.output_dim()) {
+    throw DataError(where + ": the targets make " + std::to_string(data.y.rows()) +
+                    " row(s) but the model has " + std::to_string(model.output_dim()) + " output(s)");
+  }
+  return data;
+}
+
+void write_output(const std::string& path, const std::string& text) {
+  if (path == "-") {
+    std::cout << text << std::flush;
+    return;
+  }
+  write_file_atomic(path, text);
+}
+
+namespace {
+double now() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+}  // namespace
+
+EpochPrinter::EpochPrinter(int epochs, bool quiet) : epochs_(epochs), quiet_(quiet), tty_(isatty(2) != 0) {}
+
+void EpochPrinter::on_epoch_begin(Sequential& model, int epoch) {
+  (void)model, (void)epoch;
+  if (start_ == 0) start_ = now();
+}
+
+void EpochPrinter::on_epoch_end(Sequential& model, int epoch, const Logs& logs) {
+  (void)model;
+  if (quiet_) return;
+  std::ostringstream line;
+  line << "epoch " << std::setw(std::to_string(epochs_).size()) << epoch + 1 << "/" << epochs_;
+  for (const auto& [key, value] : logs) {
+    if (key == "lr") continue;
+    line << "  " << key << ' ' << std::fixed << std::setprecision(4) << value;
+  }
+  const double elapsed = now() - start_;
+  line << "  " << std::setprecision(1) << elapsed << " s";
+  if (!tty_) {
+    std::cerr << line.str() << '\n';  // plain lines for logs and pipes
+    return;
+  }
+  // On a terminal: the epoch line, then a live bar with ETA that the next line overwrites.
+  const double done = double(epoch + 1) / epochs_;
+  const int width = 30, filled = int(done * width);
+  const double eta = elapsed / (epoch + 1) * (epochs_ - epoch - 1);
+  std::cerr << "\r\033[K" << line.str() << '\n';
+  if (epoch + 1 < epochs_) {
+    std::cerr << "[" << std::string(filled, '#') << std::string(width - filled, '.') << "] " << epoch + 1
+              << "/" << epochs_ << "  ETA " << std::setprecision(0) << eta << " s" << std::flush;
+  }
+}
+
+}  // namespace fathom::cli

@@ -1,0 +1,106 @@
+// Shared pieces of the `fathom` command: exit codes and errors, data specs, layer specs,
+// optimizer flags, task inference, output files, and per-epoch printing.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <fathom/fathom.hpp>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace fathom::cli {
+
+// Exit codes (docs/cli.md): 0 success, 1 runtime failure, 2 usage error, 3 bad data or model file.
+enum Exit { kOk = 0, kRuntime = 1, kUsage = 2, kBadData = 3 };
+
+// A wrong flag value or combination: exit code 2.
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Where the bundled data sets live (data/ of the source tree, or the installed share folder).
+std::string data_dir();
+
+// One layer of a --layers spec: "64:relu", "10:softmax", "32:tanh:nobias".
+struct LayerSpec {
+  Index units = 0;
+  Activation activation;
+  bool use_bias = true;
+};
+std::vector<LayerSpec> parse_layers(const std::string& spec);
+
+enum class Task { Classify, Multilabel, Regress };
+Task parse_task(const std::string& name);
+std::string task_name(Task task);
+// From --task, or inferred from the output layer and the loss.
+Task infer_task(const std::string& flag, const LayerSpec& output, const std::string& loss);
+// Default loss for an output activation: softmax → cce, sigmoid → bce, otherwise mse.
+std::string default_loss(const Activation& output);
+
+// How the data flags of a command say what to read.
+struct DataArgs {
+  std::string spec;                   // CSV path, "-", "idx:IMAGES,LABELS" or "pgm-list:LIST"
+  std::vector<std::string> targets;   // --target, split on commas
+  std::vector<std::string> features;  // --features
+  std::vector<std::string> ignore;    // --ignore
+  std::string delimiter;              // --delimiter ("," ";" "tab" or one character)
+  std::string missing = "error";      // --missing error|drop|mean
+  std::string label_from_name;        // --label-from-name REGEX (pgm-list)
+};
+void add_data_flags(CLI::App& app, DataArgs& args, bool with_target);
+// Reads the data set. `encoding` and `class_names` say how to build targets (see CsvOptions).
+Dataset load_data(const DataArgs& args, TargetEncoding encoding, const std::vector<std::string>& class_names,
+                  bool targets_optional);
+// True for IDX and PGM data (pixels already in [0, 1]).
+bool is_image_data(const std::string& spec);
+
+// The task a saved model solves: as `fathom train` recorded it, else inferred from its output.
+Task model_task(const Sequential& model);
+// Reads data laid out as the model was trained on (its feature columns, its class names).
+Dataset load_for_model(const Sequential& model, DataArgs args, bool targets_optional);
+
+// Optimizer flags shared by train and cv.
+struct OptimizerArgs {
+  std::string name = "adam";
+  double lr = 0;  // 0: the optimizer's default
+  double momentum = 0;
+  bool nesterov = false;
+  double l1 = 0, l2 = 0;
+  double clip_norm = 0;
+};
+void add_optimizer_flags(CLI::App& app, OptimizerArgs& args);
+OptimizerHandle make_optimizer_from(const OptimizerArgs& args);
+
+// Writes `text` to `path` atomically, or to stdout for "-".
+void write_output(const std::string& path, const std::string& text);
+
+// Prints one line per epoch (and a live bar on a terminal) to stderr.
+class EpochPrinter : public Callback {
+ public:
+  EpochPrinter(int epochs, bool quiet);
+  void on_epoch_begin(Sequential& model, int epoch) override;
+  void on_epoch_end(Sequential& model, int epoch, const Logs& logs) override;
+
+ private:
+  int epochs_;
+  bool quiet_, tty_;
+  double start_ = 0;
+};
+
+// Registers a subcommand: its CLI11 app and the function that runs it after parsing.
+struct Command {
+  CLI::App* app;
+  std::function<int()> run;
+};
+Command add_train(CLI::App& root);
+Command add_evaluate(CLI::App& root);
+Command add_predict(CLI::App& root);
+Command add_info(CLI::App& root);
+Command add_cv(CLI::App& root);
+Command add_trace(CLI::App& root);
+Command add_gradcheck(CLI::App& root);
+
+}  // namespace fathom::cli

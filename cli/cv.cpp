@@ -1,0 +1,146 @@
+// `fathom cv`: k-fold cross-validation to choose the number of hidden units (SPEC §5: too few
+// cannot represent the target, too many overfit). One hidden layer of each candidate width.
+#include <algorithm>
+#include <cmath>
+#include <iomanip>
+#include <iostream>
+#include <numeric>
+
+#include "common.hpp"
+#include "train_setup.hpp"
+
+namespace fathom::cli {
+
+namespace {
+
+struct CvArgs {
+  TrainArgs train;
+  int folds = 5;
+  std::vector<Index> hidden = {2, 4, 8, 16, 32};
+  std::string activation = "relu";
+  std::string output;  // e.g. "3:softmax"; default from the task and the data
+};
+
+Dataset columns(const Dataset& data, const std::vector<Index>& index) {
+  Dataset out;
+  out.x.resize(data.x.rows(), Index(index.size()));
+  out.y.resize(data.y.rows(), Index(index.size()));
+  for (std::size_t j = 0; j < index.size(); ++j) {
+    out.x.col(Index(j)) = data.x.col(index[j]);
+    out.y.col(Index(j)) = data.y.col(index[j]);
+  }
+  out.feature_names = data.feature_names;
+  out.target_names = data.target_names;
+  out.class_names = data.class_names;
+  return out;
+}
+
+int run_cv(CvArgs& a) {
+  TrainArgs& t = a.train;
+  if (t.data.spec.empty()) throw UsageError("--data is required");
+  if (t.data.targets.empty() && !is_image_data(t.data.spec))
+    throw UsageError("--target is required for CSV data");
+  if (a.folds < 2) throw UsageError("--folds must be >= 2, got " + std::to_string(a.folds));
+  if (a.hidden.empty()) throw UsageError("--hidden needs at least one width");
+  for (Index h : a.hidden) {
+    if (h < 1) throw UsageError("--hidden widths must be >= 1, got " + std::to_string(h));
+  }
+  if (t.epochs == 0) t.epochs = 50;
+  if (t.threads > 0) set_num_threads(t.threads);
+
+  Task task = Task::Classify;
+  std::optional<LayerSpec> output;
+  if (!a.output.empty()) {
+    const auto spec = parse_layers(a.output);
+    if (spec.size() != 1) throw UsageError("--output is one layer, e.g. 3:softmax");
+    output = spec[0];
+    task = infer_task(t.task, *output, t.loss.empty() ? default_loss(output->activation) : t.loss);
+  } else if (!t.task.empty()) {
+    task = parse_task(t.task);
+  }
+  const TargetEncoding encoding =
+      output ? encoding_for(task, output->units)
+             : (task == Task::Classify ? TargetEncoding::OneHot : TargetEncoding::Values);
+  Dataset data = load_data(t.data, encoding, {}, false);
+  if (!output) {
+    const Index k = data.y.rows();
+    output = LayerSpec{k, Activation(task == Task::Classify     ? "softmax"
+                                     : task == Task::Multilabel ? "sigmoid"
+                                                                : "linear")};
+  }
+  if (output->units != data.y.rows()) {
+    throw UsageError("--output has " + std::to_string(output->units) + " units but the targets have " +
+                     std::to_string(data.y.rows()) + " rows");
+  }
+  const Index n = data.samples();
+  if (n < a.folds)
+    throw UsageError("--folds " + std::to_string(a.folds) + " needs at least as many samples, got " +
+                     std::to_string(n));
+  apply_targets_range(t.targets_range, data.y);
+
+  // One shuffled order, split into k folds: every candidate sees the same folds.
+  std::vector<Index> order(static_cast<std::size_t>(n));
+  std::iota(order.begin(), order.end(), Index(0));
+  Rng rng(t.seed);
+  for (Index i = n - 1; i > 0; --i) std::swap(order[i], order[rng.below(std::uint64_t(i + 1))]);
+
+  const bool higher_better = task != Task::Regress;
+  const std::string metric = task == Task::Classify     ? "accuracy"
+                             : task == Task::Multilabel ? "multilabel_accuracy"
+                                                        : "loss";
+  std::cout << "hidden  " << metric << " (mean ± sd over " << a.folds << " folds)\n";
+  double best = 0;
+  Index best_width = 0;
+  for (Index width : a.hidden) {
+    std::vector<double> scores;
+    for (int f = 0; f < a.folds; ++f) {
+      std::vector<Index> train_idx, val_idx;
+      for (Index i = 0; i < n; ++i) (i % a.folds == f ? val_idx : train_idx).push_back(order[i]);
+      const Dataset tr = columns(data, train_idx), va = columns(data, val_idx);
+      auto model = build_model(t, {LayerSpec{width, Activation(a.activation)}, *output}, tr, task);
+      model->info.scaling = fit_scaling(t, tr, tr.samples());
+      model->fit(tr.x, tr.y, {.epochs = t.epochs, .batch_size = t.batch_size});
+      scores.push_back(model->evaluate(va.x, va.y).at(metric));
+    }
+    const double mean = std::accumulate(scores.begin(), scores.end(), 0.0) / double(scores.size());
+    double var = 0;
+    for (double s : scores) var += (s - mean) * (s - mean);
+    const double sd = std::sqrt(var / double(scores.size() > 1 ? scores.size() - 1 : 1));
+    std::cout << std::setw(6) << width << "  " << std::fixed << std::setprecision(4) << mean << " ± " << sd
+              << '\n';
+    // Ties go to the smaller network: a wider one must be strictly better to be chosen.
+    if (best_width == 0 || (higher_better ? mean > best + 1e-12 : mean < best - 1e-12)) {
+      best = mean;
+      best_width = width;
+    }
+  }
+  std::cout << "chosen: " << best_width << " hidden units (" << metric << ' ' << std::setprecision(4) << best
+            << ")\n";
+  if (!t.save.empty()) {
+    auto model = build_model(t, {LayerSpec{best_width, Activation(a.activation)}, *output}, data, task);
+    model->info.scaling = fit_scaling(t, data, data.samples());
+    model->fit(data.x, data.y, {.epochs = t.epochs, .batch_size = t.batch_size});
+    save_model(*model, t.save);
+    std::cerr << "trained " << best_width << " hidden units on all " << n << " samples; saved " << t.save
+              << '\n';
+  }
+  return kOk;
+}
+
+}  // namespace
+
+Command add_cv(CLI::App& root) {
+  auto args = std::make_shared<CvArgs>();
+  CLI::App* sub = root.add_subcommand("cv", "k-fold cross-validation to choose the number of hidden units");
+  add_train_flags(*sub, args->train);
+  sub->add_option("--folds", args->folds, "number of folds (default 5)");
+  sub->add_option("--hidden", args->hidden, "candidate hidden-layer widths (default 2,4,8,16,32)")
+      ->delimiter(',');
+  sub->add_option("--activation", args->activation, "activation of the hidden layer (default relu)");
+  sub->add_option("--output", args->output,
+                  "the output layer, e.g. 3:softmax (default: from the task and the data)");
+  sub->add_option("--save", args->train.save, "train the chosen network on all the data and save it here");
+  return {sub, [args] { return run_cv(*args); }};
+}
+
+}  // namespace fathom::cli

@@ -1,0 +1,113 @@
+// `fathom train`: builds a network from --layers, trains it on a data file and saves it.
+// With no --data it trains the bundled default (Iris) — the README's first command.
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+#include "common.hpp"
+#include "train_setup.hpp"
+
+namespace fathom::cli {
+
+namespace {
+
+// The per-class report printed after training (and by `evaluate`'s plain output).
+void print_summary(const Dataset& data, const Logs& logs, const std::string& title) {
+  std::cerr << title << ": " << data.samples() << " samples";
+  for (const auto& [key, value] : logs)
+    std::cerr << "  " << key << ' ' << std::fixed << std::setprecision(4) << value;
+  std::cerr << '\n';
+}
+
+int run_train(TrainArgs& args) {
+  TrainSetup setup = prepare_training(args);
+  Sequential& model = *setup.model;
+  std::vector<Callback*> callbacks;
+  EpochPrinter printer(args.epochs, args.quiet);
+  callbacks.push_back(&printer);
+  std::unique_ptr<EarlyStopping> early;
+  if (args.early_stopping > 0) {
+    early = std::make_unique<EarlyStopping>(
+        EarlyStoppingOptions{.monitor = setup.has_validation ? "val_loss" : "loss",
+                             .patience = args.early_stopping,
+                             .restore_best_weights = true});
+    callbacks.push_back(early.get());
+  }
+  std::unique_ptr<LearningRateScheduler> scheduler;
+  if (!args.schedule.empty()) {
+    try {
+      scheduler = std::make_unique<LearningRateScheduler>(Schedule(args.schedule));
+    } catch (const InvalidArgument& e) {
+      throw UsageError(std::string("--schedule: ") + e.what());
+    }
+    callbacks.push_back(scheduler.get());
+  }
+  std::unique_ptr<ModelCheckpoint> checkpoint;
+  if (!args.checkpoint.empty()) {
+    checkpoint = std::make_unique<ModelCheckpoint>(
+        ModelCheckpointOptions{.path = args.checkpoint, .save_best_only = false});
+    callbacks.push_back(checkpoint.get());
+  }
+
+  if (!args.quiet) {
+    std::cerr << "training on " << setup.train.samples() << " samples"
+              << (setup.has_validation ? ", validating on " + std::to_string(setup.validation_samples)
+                                       : std::string())
+              << " (" << task_name(setup.task) << ", " << model.input_dim() << " inputs → "
+              << model.output_dim() << " outputs)\n";
+  }
+  FitOptions fit{.epochs = args.epochs,
+                 .batch_size = args.batch_size,
+                 .validation_split = args.validation_data.empty() ? args.validation_split : 0.0,
+                 .validation_x = setup.validation ? &setup.validation->x : nullptr,
+                 .validation_y = setup.validation ? &setup.validation->y : nullptr,
+                 .callbacks = callbacks,
+                 .initial_epoch = setup.initial_epoch};
+  if (fit.initial_epoch >= fit.epochs) {
+    throw UsageError("--resume: the model has already trained " + std::to_string(fit.initial_epoch) +
+                     " epochs; ask for more with --epochs (the total, e.g. --epochs " +
+                     std::to_string(fit.initial_epoch + 10) + ")");
+  }
+  model.fit(setup.train.x, setup.train.y, fit);
+
+  if (!args.quiet) {
+    const Index n_train = setup.train.samples() - (setup.validation ? 0 : setup.validation_samples);
+    Dataset fitted;
+    fitted.x = setup.train.x.leftCols(n_train);
+    fitted.y = setup.train.y.leftCols(n_train);
+    print_summary(fitted, model.evaluate(fitted.x, fitted.y), "training set");
+    if (setup.validation) {
+      print_summary(*setup.validation, model.evaluate(setup.validation->x, setup.validation->y),
+                    "validation set");
+    } else if (setup.validation_samples > 0) {
+      Dataset held;
+      held.x = setup.train.x.rightCols(setup.validation_samples);
+      held.y = setup.train.y.rightCols(setup.validation_samples);
+      print_summary(held, model.evaluate(held.x, held.y), "validation split");
+    }
+  }
+  if (!args.log.empty()) write_output(args.log, history_csv(model.history));
+  if (!args.save.empty()) {
+    save_model(model, args.save);
+    if (!args.quiet) std::cerr << "saved " << args.save << '\n';
+  }
+  return kOk;
+}
+
+}  // namespace
+
+Command add_train(CLI::App& root) {
+  auto args = std::make_shared<TrainArgs>();
+  CLI::App* sub =
+      root.add_subcommand("train", "train a network on a data file (no --data: the bundled Iris)");
+  add_train_flags(*sub, *args);
+  sub->add_option("--save", args->save, "write the trained model here (atomically)");
+  sub->add_option("--log", args->log, "write the per-epoch history as CSV here");
+  sub->add_option("--checkpoint", args->checkpoint,
+                  "save the model after every epoch (resume with --resume)");
+  sub->add_option("--resume", args->resume, "continue training a saved model (--epochs is the new total)");
+  sub->add_flag("--quiet", args->quiet, "print nothing while training");
+  return {sub, [args] { return run_train(*args); }};
+}
+
+}  // namespace fathom::cli

@@ -1,0 +1,71 @@
+// What `train` and `cv` share: the training flags, and turning them plus a data file into a
+// compiled model and its data (targets encoded for the output layer, scaling fitted on the
+// training part only).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "common.hpp"
+
+namespace fathom::cli {
+
+struct TrainArgs {
+  DataArgs data;
+  std::string layers;
+  std::string loss;
+  OptimizerArgs optimizer;
+  double dropout = 0;
+  std::string init;
+  int epochs = 0;  // 0: 100 for the bundled default, else 20
+  Index batch_size = 32;
+  double validation_split = 0;
+  std::string validation_data;
+  int early_stopping = 0;
+  std::string schedule;
+  std::uint64_t seed = 42;
+  int threads = 0;
+  std::string scale;  // "" → standard for CSV, none for images
+  std::string targets_range;
+  std::string task;
+  // train only
+  std::string save, log, checkpoint, resume;
+  bool quiet = false;
+};
+
+// The flags common to train and cv (data, network, optimizer, fitting).
+void add_train_flags(CLI::App& app, TrainArgs& args);
+
+struct TrainSetup {
+  std::unique_ptr<Sequential> model;
+  Dataset train;                      // all the data given with --data (the split is taken by fit)
+  std::optional<Dataset> validation;  // --validation-data
+  Task task = Task::Regress;
+  bool has_validation = false;
+  Index validation_samples = 0;
+  int initial_epoch = 0;
+};
+
+// Reads the data, builds and compiles the network (or loads it with --resume) and checks that
+// the output layer fits the targets.
+TrainSetup prepare_training(TrainArgs& args);
+
+// Builds and compiles a fresh network for `data` from the flags (used by cv for each fold).
+std::unique_ptr<Sequential> build_model(const TrainArgs& args, const std::vector<LayerSpec>& layers,
+                                        const Dataset& data, Task task);
+
+// The target encoding a task and output layer need.
+TargetEncoding encoding_for(Task task, Index outputs);
+// Fits the input scaling of --scale on the first `n` samples of data.
+InputScaling fit_scaling(const TrainArgs& args, const Dataset& data, Index n);
+// Maps 0/1 targets into --targets-range lo,hi.
+void apply_targets_range(const std::string& range, Matrix& y);
+
+// Puts the samples in a random order fixed by the seed, so that --validation-split holds out
+// a random part even of a file sorted by class (Iris is).
+void shuffle_samples(Dataset& data, std::uint64_t seed);
+
+std::string history_csv(const History& history);
+
+}  // namespace fathom::cli
