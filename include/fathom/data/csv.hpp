@@ -19,14 +19,15 @@ enum class MissingValues {
 };
 
 struct CsvOptions {
-  char delimiter = 0;                 // 0: detect from the header (',', ';' or '\t')
-  std::vector<std::string> targets;   // column names or 0-based indices (as text); may be empty
-  std::vector<std::string> features;  // if non-empty: exactly these columns are the inputs, in this order
-  std::vector<std::string> ignore;    // columns that are neither inputs nor targets
+  char delimiter = 0;                     // 0: detect from the header (',', ';' or '\t')
+  std::vector<std::string> targets = {};  // column names or 0-based indices (as text); may be empty
+  // If non-empty: exactly these columns are the inputs, in this order.
+  std::vector<std::string> features = {};
+  std::vector<std::string> ignore = {};  // columns that are neither inputs nor targets
   TargetEncoding encoding = TargetEncoding::Values;
   // For OneHot/Binary: the classes, in order. Empty: discovered from the file (numbers sorted
   // numerically, otherwise labels sorted as text). Non-empty: a label outside them is an error.
-  std::vector<std::string> class_names;
+  std::vector<std::string> class_names = {};
   // Targets may be absent from the file (prediction): y then has 0 rows.
   bool targets_optional = false;
   MissingValues missing = MissingValues::Error;

@@ -1,6 +1,7 @@
 // IDX files (MNIST, Fashion-MNIST): an images file (magic 0x00000803, uint8 pixels) and a
-// labels file (magic 0x00000801), plain or gzip-compressed. Pixels are scaled to [0, 1];
-// labels 0..9 become one-hot targets with class names "0".."9".
+// labels file (magic 0x00000801), plain or gzip-compressed. Pixels are scaled to [0, 1], one
+// image per column, row by row (feature names "px0", "px1", ...); labels 0..max become one-hot
+// targets with class names "0".."max" (0..9 for MNIST and Fashion-MNIST).
 #pragma once
 
 #include <string>

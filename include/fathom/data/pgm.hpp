@@ -12,9 +12,9 @@
 namespace fathom {
 
 struct PgmListOptions {
-  std::string label_regex;  // empty: no targets
+  std::string label_regex = {};  // empty: no targets
   TargetEncoding encoding = TargetEncoding::OneHot;
-  std::vector<std::string> class_names;  // as in CsvOptions
+  std::vector<std::string> class_names = {};  // as in CsvOptions
 };
 
 // Throws FileError naming the list line and image file for unreadable or malformed images.
