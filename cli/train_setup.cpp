@@ -16,7 +16,7 @@ void add_train_flags(CLI::App& app, TrainArgs& a) {
   add_optimizer_flags(app, a.optimizer);
   app.add_option("--dropout", a.dropout, "dropout rate after every hidden layer");
   app.add_option("--init", a.init, "kernel initializer, e.g. he_uniform, uniform(0.05)");
-  app.add_option("--epochs", a.epochs, "number of epochs (default 20; 100 for the bundled Iris)");
+  app.add_option("--epochs", a.epochs, "number of epochs (default 20; 200 for the bundled Iris)");
   app.add_option("--batch-size", a.batch_size, "samples per update: 1 = online, ≥ samples = full batch");
   app.add_option("--validation-split", a.validation_split,
                  "hold out this fraction, chosen at random (fixed by --seed)");
@@ -139,8 +139,8 @@ TrainSetup prepare_training(TrainArgs& args) {
     // The bundled default: Iris, a small network, a validation split.
     args.data.spec = data_dir() + "/iris.csv";
     if (args.data.targets.empty()) args.data.targets = {"species"};
-    if (args.layers.empty()) args.layers = "16:relu,3:softmax";
-    if (args.epochs == 0) args.epochs = 100;
+    if (args.layers.empty()) args.layers = "8:tanh,3:softmax";
+    if (args.epochs == 0) args.epochs = 200;
     if (args.optimizer.lr == 0) args.optimizer.lr = 0.01;
     if (args.validation_split == 0 && args.validation_data.empty()) args.validation_split = 0.2;
     if (!args.quiet)
