@@ -149,8 +149,15 @@ Dataset load_data(const DataArgs& args, TargetEncoding encoding, const std::vect
   options.missing = args.missing == "drop"   ? MissingValues::Drop
                     : args.missing == "mean" ? MissingValues::Mean
                                              : MissingValues::Error;
-  if (args.spec == "-") return read_csv(std::cin, "<stdin>", options);
-  return read_csv(args.spec, options);
+  try {
+    if (args.spec == "-") return read_csv(std::cin, "<stdin>", options);
+    return read_csv(args.spec, options);
+  } catch (const DataError& e) {
+    // The library names the problem; on the command line, also name the flag that handles it.
+    const std::string message = e.what();
+    if (message.ends_with("missing value")) throw DataError(message + " (use --missing drop|mean)");
+    throw;
+  }
 }
 
 void add_optimizer_flags(CLI::App& app, OptimizerArgs& args) {
