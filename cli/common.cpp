@@ -91,6 +91,24 @@ std::string default_loss(const Activation& output) {
   return "mse";
 }
 
+void check_loss_fits_output(const std::string& loss, const LayerSpec& output) {
+  const Loss l = [&] {
+    try {
+      return Loss(loss);
+    } catch (const InvalidArgument& e) {
+      throw UsageError(std::string("--loss: ") + e.what());
+    }
+  }();
+  if (l.kind() == LossKind::Cce &&
+      (output.activation.kind() != ActivationKind::Softmax || output.units < 2)) {
+    throw UsageError(
+        "--loss cce needs a softmax output layer with one unit per class (2 or more), e.g. 3:softmax");
+  }
+  if (l.kind() == LossKind::Bce && output.activation.kind() != ActivationKind::Sigmoid) {
+    throw UsageError("--loss bce needs sigmoid outputs (probabilities), e.g. 1:sigmoid");
+  }
+}
+
 Task infer_task(const std::string& flag, const LayerSpec& output, const std::string& loss) {
   if (!flag.empty()) return parse_task(flag);
   if (output.activation.kind() == ActivationKind::Softmax || loss == "cce") return Task::Classify;
@@ -224,6 +242,12 @@ Dataset load_for_model(const Sequential& model, DataArgs args, bool targets_opti
                                                             : TargetEncoding::OneHot;
   const std::vector<std::string> classes =
       task == Task::Classify ? info.class_names : std::vector<std::string>{};
+  if (!args.features.empty() && !info.feature_names.empty() && args.features != info.feature_names) {
+    std::string names;
+    for (const auto& n : info.feature_names) names += (names.empty() ? "" : ",") + n;
+    throw UsageError("--features: the model was trained on the columns " + names +
+                     " in that order; leave --features out to use them");
+  }
   if (args.features.empty()) args.features = info.feature_names;
   // With the inputs pinned by name, predict needs no target columns at all: naming them would
   // only make it parse (and reject) labels it is not going to use.
@@ -234,6 +258,10 @@ Dataset load_for_model(const Sequential& model, DataArgs args, bool targets_opti
   }
 
   Dataset data = load_data(args, encoding, classes, targets_optional);
+  if (data.y.rows() > 0 && info.targets_high > info.targets_low) {
+    // Trained toward --targets-range LO,HI: report the loss against the same targets.
+    data.y = (data.y.array() * (info.targets_high - info.targets_low) + info.targets_low).matrix();
+  }
 
   const std::string where = data.source.empty() ? args.spec : data.source;
   if (data.features() != model.input_dim()) {
@@ -317,7 +345,8 @@ void EpochPrinter::on_epoch_end(Sequential& model, int epoch, const Logs& logs) 
   std::cerr << "\r\033[K" << line.str() << '\n';
   if (epoch + 1 < epochs_) {
     std::cerr << "[" << std::string(filled, '#') << std::string(width - filled, '.') << "] " << epoch + 1
-              << "/" << epochs_ << "  ETA " << std::setprecision(0) << eta << " s" << std::flush;
+              << "/" << epochs_ << "  ETA " << std::fixed << std::setprecision(0) << eta << " s"
+              << std::flush;
   }
 }
 

@@ -37,6 +37,8 @@ Task parse_task(const std::string& name);
 std::string task_name(Task task);
 // From --task, or inferred from the output layer and the loss.
 Task infer_task(const std::string& flag, const LayerSpec& output, const std::string& loss);
+// cce needs a softmax output of ≥ 2 units and bce sigmoid outputs; UsageError otherwise.
+void check_loss_fits_output(const std::string& loss, const LayerSpec& output);
 // Default loss for an output activation: softmax → cce, sigmoid → bce, otherwise mse.
 std::string default_loss(const Activation& output);
 

@@ -45,6 +45,13 @@ int run_cv(CvArgs& a) {
   for (Index h : a.hidden) {
     if (h < 1) throw UsageError("--hidden widths must be >= 1, got " + std::to_string(h));
   }
+  if (t.early_stopping != 0 || !t.schedule.empty() || t.validation_split != 0 || !t.validation_data.empty() ||
+      !t.targets_range.empty()) {
+    throw UsageError(
+        "cv trains every fold for --epochs and validates on the held-out fold: "
+        "--early-stopping, --schedule, --validation-split, --validation-data and --targets-range "
+        "do not apply");
+  }
   if (t.epochs == 0) t.epochs = 50;
   if (t.threads > 0) set_num_threads(t.threads);
 
@@ -57,6 +64,8 @@ int run_cv(CvArgs& a) {
     task = infer_task(t.task, *output, t.loss.empty() ? default_loss(output->activation) : t.loss);
   } else if (!t.task.empty()) {
     task = parse_task(t.task);
+  } else if (!t.loss.empty() && t.loss != "cce" && t.loss != "bce") {
+    task = Task::Regress;  // a regression loss without --task or --output
   }
   const TargetEncoding encoding =
       output ? encoding_for(task, output->units)
@@ -68,6 +77,13 @@ int run_cv(CvArgs& a) {
                                      : task == Task::Multilabel ? "sigmoid"
                                                                 : "linear")};
   }
+  if (task == Task::Classify && 2 * Index(data.class_names.size()) > data.samples()) {
+    throw UsageError("the target \"" + (data.target_names.empty() ? std::string("?") : data.target_names[0]) +
+                     "\" has " + std::to_string(data.class_names.size()) + " classes in " +
+                     std::to_string(data.samples()) +
+                     " samples: it looks like a regression target; give --task regress");
+  }
+  if (!t.loss.empty()) check_loss_fits_output(t.loss, *output);
   if (output->units != data.y.rows()) {
     throw UsageError("--output has " + std::to_string(output->units) + " units but the targets have " +
                      std::to_string(data.y.rows()) + " rows");

@@ -212,7 +212,9 @@ int run_evaluate(const EvaluateArgs& args) {
     const auto mse = mse_per_output(A, T), mae = mae_per_output(A, T), r2 = r2_per_output(A, T);
     std::vector<std::string> names;
     for (std::size_t k = 0; k < mse.size(); ++k)
-      names.push_back(name_or_index(info.target_names, k, "output_"));
+      // The columns actually scored: --target when given, else the model's own target names.
+      names.push_back(
+          name_or_index(data.target_names.empty() ? info.target_names : data.target_names, k, "output_"));
     const int w = int(widest(names, 6)) + 2;
     text << '\n'
          << std::left << std::setw(w) << "output" << std::right << std::setw(12) << "mse" << std::setw(12)

@@ -61,6 +61,7 @@ int run_gradcheck(const GradcheckArgs& a) {
   } catch (const InvalidArgument&) {
     throw UsageError("--loss: unknown loss \"" + a.loss + "\"; known: " + join(loss_names()));
   }
+  check_loss_fits_output(a.loss, specs.back());
   if (a.inputs < 1) throw UsageError("--inputs must be at least 1, got " + std::to_string(a.inputs));
   if (a.samples < 1) throw UsageError("--samples must be at least 1, got " + std::to_string(a.samples));
 

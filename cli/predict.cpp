@@ -31,6 +31,11 @@ std::string name_or(const std::vector<std::string>& names, std::size_t i, const 
 }
 
 int run_predict(const PredictArgs& args) {
+  if (args.data.missing == "drop") {
+    throw UsageError(
+        "predict writes one prediction per input row: --missing drop would misalign them; "
+        "use --missing mean or complete the data");
+  }
   Sequential model = load_model(args.model);
   const Task task = model_task(model);
   const Dataset data = load_for_model(model, args.data, /*targets_optional=*/true);

@@ -50,7 +50,8 @@ int run_train(TrainArgs& args) {
   }
 
   if (!args.quiet) {
-    std::cerr << "training on " << setup.train.samples() << " samples"
+    std::cerr << "training on " << setup.train.samples() - (setup.validation ? 0 : setup.validation_samples)
+              << " samples"
               << (setup.has_validation ? ", validating on " + std::to_string(setup.validation_samples)
                                        : std::string())
               << " (" << task_name(setup.task) << ", " << model.input_dim() << " inputs → "
@@ -86,11 +87,10 @@ int run_train(TrainArgs& args) {
       print_summary(held, model.evaluate(held.x, held.y), "validation split");
     }
   }
+  // The model first: a failed save must not leave a log of a run that produced nothing.
+  if (!args.save.empty()) save_model(model, args.save);
   if (!args.log.empty()) write_output(args.log, history_csv(model.history));
-  if (!args.save.empty()) {
-    save_model(model, args.save);
-    if (!args.quiet) std::cerr << "saved " << args.save << '\n';
-  }
+  if (!args.save.empty() && !args.quiet) std::cerr << "saved " << args.save << '\n';
   return kOk;
 }
 

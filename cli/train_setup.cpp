@@ -5,6 +5,7 @@
 #include <iomanip>
 #include <iostream>
 #include <sstream>
+#include <tuple>
 
 namespace fathom::cli {
 
@@ -45,15 +46,20 @@ InputScaling fit_scaling(const TrainArgs& args, const Dataset& data, Index n) {
   return InputScaling::fit(Matrix(data.x.leftCols(n)), method);
 }
 
-void apply_targets_range(const std::string& range, Matrix& y) {
-  if (range.empty()) return;
+std::pair<Scalar, Scalar> parse_targets_range(const std::string& range) {
   std::istringstream in(range);
   double lo = 0, hi = 0;
   char comma = 0;
   if (!(in >> lo >> comma >> hi) || comma != ',' || !(lo < hi)) {
     throw UsageError("--targets-range must be LO,HI with LO < HI, e.g. 0.1,0.9; got \"" + range + "\"");
   }
-  y = (y.array() * Scalar(hi - lo) + Scalar(lo)).matrix();
+  return {Scalar(lo), Scalar(hi)};
+}
+
+void apply_targets_range(const std::string& range, Matrix& y) {
+  if (range.empty()) return;
+  const auto [lo, hi] = parse_targets_range(range);
+  y = (y.array() * (hi - lo) + lo).matrix();
 }
 
 std::unique_ptr<Sequential> build_model(const TrainArgs& args, const std::vector<LayerSpec>& layers,
@@ -107,7 +113,8 @@ std::string join(const std::vector<std::string>& items, std::size_t most = 8) {
 // The output layer must produce exactly what the targets hold.
 void check_outputs(const LayerSpec& output, const Dataset& data, Task task) {
   const Index rows = data.y.rows();
-  if (rows == 0) throw UsageError("the data has no target; name it with --target");
+  if (rows == 0)
+    throw UsageError("the data has no target; name it with --target (--label-from-name for pgm-list:)");
   if (output.units == rows) return;
   std::ostringstream msg;
   msg << "--layers: the output layer has " << output.units << " unit" << (output.units == 1 ? "" : "s")
@@ -119,6 +126,22 @@ void check_outputs(const LayerSpec& output, const Dataset& data, Task task) {
     msg << "there are " << rows << " target columns (" << join(data.target_names) << ")";
   }
   throw UsageError(msg.str());
+}
+
+// Multi-label targets are independent 0/1 labels (SPEC §6): anything else is a data error.
+void check_zero_one(const Dataset& data) {
+  for (Index j = 0; j < data.y.cols(); ++j) {
+    for (Index i = 0; i < data.y.rows(); ++i) {
+      const Scalar v = data.y(i, j);
+      if (v != 0 && v != 1) {
+        std::ostringstream msg;
+        msg << data.source << ": sample " << j + 1 << ", column \""
+            << (i < Index(data.target_names.size()) ? data.target_names[size_t(i)] : std::to_string(i))
+            << "\": multi-label targets must be 0 or 1, found " << v;
+        throw DataError(msg.str());
+      }
+    }
+  }
 }
 
 }  // namespace
@@ -161,7 +184,18 @@ TrainSetup prepare_training(TrainArgs& args) {
 
   std::vector<LayerSpec> layers;
   if (!args.resume.empty()) {
+    if (args.data.spec.empty()) throw UsageError("--resume needs --data: the data to go on training with");
+    if (!args.layers.empty() || !args.loss.empty() || args.dropout != 0 || !args.init.empty() ||
+        !args.task.empty()) {
+      throw UsageError(
+          "--resume continues the saved network as it is: leave out --layers, --loss, --dropout, "
+          "--init and --task");
+    }
     s.model = std::make_unique<Sequential>(load_model(args.resume));
+    if (args.targets_range.empty() && s.model->info.targets_high > s.model->info.targets_low) {
+      args.targets_range =
+          std::to_string(s.model->info.targets_low) + "," + std::to_string(s.model->info.targets_high);
+    }
     s.task = parse_task(s.model->info.task.empty() ? "regress" : s.model->info.task);
     s.initial_epoch = s.model->history.epochs.empty() ? 0 : s.model->history.epochs.back() + 1;
     if (args.data.targets.empty()) args.data.targets = s.model->info.target_names;
@@ -170,6 +204,7 @@ TrainSetup prepare_training(TrainArgs& args) {
     if (args.layers.empty()) throw UsageError("--layers is required, e.g. --layers 64:relu,10:softmax");
     layers = parse_layers(args.layers);
     const std::string loss = args.loss.empty() ? default_loss(layers.back().activation) : args.loss;
+    check_loss_fits_output(loss, layers.back());
     s.task = infer_task(args.task, layers.back(), loss);
   }
   if (args.data.targets.empty() && !is_image_data(args.data.spec)) {
@@ -183,6 +218,8 @@ TrainSetup prepare_training(TrainArgs& args) {
   if (!args.validation_data.empty()) {
     DataArgs v = args.data;
     v.spec = args.validation_data;
+    if (!is_image_data(v.spec))
+      v.features = s.train.feature_names;  // the training columns, by name and order
     s.validation =
         load_data(v, encoding, s.task == Task::Classify ? s.train.class_names : known_classes, false);
   }
@@ -193,6 +230,10 @@ TrainSetup prepare_training(TrainArgs& args) {
     }
   } else {
     check_outputs(layers.back(), s.train, s.task);
+  }
+  if (s.task == Task::Multilabel) {
+    check_zero_one(s.train);
+    if (s.validation) check_zero_one(*s.validation);
   }
   if (!args.targets_range.empty()) {
     if (s.task == Task::Regress) throw UsageError("--targets-range applies to classify and multilabel tasks");
@@ -205,6 +246,10 @@ TrainSetup prepare_training(TrainArgs& args) {
   s.has_validation = s.validation_samples > 0;
   if (!s.model) {
     s.model = build_model(args, layers, s.train, s.task);
+    if (!args.targets_range.empty()) {
+      std::tie(s.model->info.targets_low, s.model->info.targets_high) =
+          parse_targets_range(args.targets_range);
+    }
     s.model->info.scaling =
         fit_scaling(args, s.train, s.train.samples() - (s.validation ? 0 : s.validation_samples));
   }

@@ -59,6 +59,8 @@ std::unique_ptr<Sequential> build_model(const TrainArgs& args, const std::vector
 TargetEncoding encoding_for(Task task, Index outputs);
 // Fits the input scaling of --scale on the first `n` samples of data.
 InputScaling fit_scaling(const TrainArgs& args, const Dataset& data, Index n);
+// LO,HI of --targets-range (UsageError when malformed).
+std::pair<Scalar, Scalar> parse_targets_range(const std::string& range);
 // Maps 0/1 targets into --targets-range lo,hi.
 void apply_targets_range(const std::string& range, Matrix& y);
 

@@ -47,6 +47,7 @@ std::string serialize(const Sequential& model) {
   meta["info"] = {{"task", info.task},
                   {"class_names", info.class_names},
                   {"feature_names", info.feature_names},
+                  {"targets_range", {number(info.targets_low), number(info.targets_high)}},
                   {"target_names", info.target_names},
                   {"scaling",
                    {{"method", info.scaling.method},
@@ -219,6 +220,11 @@ void restore_state(const json& meta, Sequential& model) {
   model.info.class_names = info.at("class_names").get<std::vector<std::string>>();
   model.info.feature_names = info.value("feature_names", std::vector<std::string>{});
   model.info.target_names = info.value("target_names", std::vector<std::string>{});
+  if (info.contains("targets_range")) {
+    const json& range = info.at("targets_range");
+    model.info.targets_low = static_cast<Scalar>(number(range.at(0)));
+    model.info.targets_high = static_cast<Scalar>(number(range.at(1)));
+  }
   const json& scaling = info.at("scaling");
   model.info.scaling.method = scaling.at("method").get<std::string>();
   model.info.scaling.offset = vector_from(scaling.at("offset"));

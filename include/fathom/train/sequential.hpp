@@ -64,6 +64,8 @@ struct ModelInfo {
   std::vector<std::string> feature_names;  // input columns, in input order (for reading new data)
   std::vector<std::string> target_names;   // target columns
   std::string task;                      // "classify", "multilabel", "regress", or ""
+  // Targets 0/1 were trained as targets_low/targets_high (SPEC §6's 0.1/0.9); both 0: as given.
+  Scalar targets_low = 0, targets_high = 0;
 };
 
 class Sequential {
