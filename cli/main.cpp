@@ -18,8 +18,9 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    const int code = app.exit(e);  // prints help, the version, or the error and a hint
-    return code == 0 ? kOk : kUsage;
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help and --version
+    std::cerr << "fathom: " << e.what() << " (see fathom --help)\n";
+    return kUsage;
   }
   try {
     for (const auto& command : commands) {
