@@ -4,12 +4,11 @@
 #include <cmath>
 
 #include "fathom/fathom.hpp"
+#include "spec_example2.hpp"
 
 using namespace fathom;
 
 namespace {
-
-double sigma(double z) { return 1 / (1 + std::exp(-z)); }
 
 Matrix column(std::initializer_list<Scalar> values) {
   Matrix m(static_cast<Index>(values.size()), 1);
@@ -67,29 +66,10 @@ TEST(SpecExample2, TwoBackpropStepsWithMomentum) {
   model.compile({.loss = "mse", .optimizer = SGD({.learning_rate = Scalar(eta), .momentum = Scalar(alpha)})});
   Parameters& p = model.parameters();
 
-  // Reference state: hidden weights wh[j] = (bias, from x1, from x2), output wo = (bias, h1, h2).
-  double wh[2][3] = {{.1, .1, .1}, {.1, .1, .1}}, wo[3] = {.1, .1, .1};
-  double dwh[2][3] = {}, dwo[3] = {};
-  auto reference_step = [&](double x1, double x2, double t) {
-    double h[2];
-    for (int j = 0; j < 2; ++j) h[j] = sigma(wh[j][0] + wh[j][1] * x1 + wh[j][2] * x2);
-    const double o = sigma(wo[0] + wo[1] * h[0] + wo[2] * h[1]);
-    const double delta_o = o * (1 - o) * (t - o);
-    double delta_h[2];
-    for (int j = 0; j < 2; ++j) delta_h[j] = h[j] * (1 - h[j]) * wo[j + 1] * delta_o;  // old weights
-    const double in_o[3] = {1, h[0], h[1]}, in_h[3] = {1, x1, x2};
-    for (int i = 0; i < 3; ++i) {
-      dwo[i] = eta * delta_o * in_o[i] + alpha * dwo[i];
-      wo[i] += dwo[i];
-    }
-    for (int j = 0; j < 2; ++j) {
-      for (int i = 0; i < 3; ++i) {
-        dwh[j][i] = eta * delta_h[j] * in_h[i] + alpha * dwh[j][i];
-        wh[j][i] += dwh[j][i];
-      }
-    }
-    return std::array<double, 5>{h[0], h[1], o, delta_o, delta_h[0]};
-  };
+  fathom::testing::Example2Reference ref;
+  auto& wh = ref.wh;
+  auto& wo = ref.wo;
+  auto reference_step = [&](double x1, double x2, double t) { return ref.step(x1, x2, t); };
 
   // Step 1: x = (1, 0), t = 0.9.
   const auto r1 = reference_step(1, 0, .9);
