@@ -73,7 +73,7 @@ void Dense::backward(ConstMatrixView X, ConstMatrixView grad, bool grad_is_delta
   }
   MatrixView delta = left_cols(delta_, n_);
   if (grad_is_delta) {
-    delta = grad;  // BP1 with the fused output delta (a − t)
+    delta = grad;  // BP1 with the fused output delta (a − t); kept so delta() shows it (trace)
   } else {
     options_.activation.backward(V(), Y(), grad, delta);  // δ = dY ⊙ φ'(V)   (BP1 / BP2's Hadamard)
   }

@@ -14,7 +14,7 @@
 
 namespace fathom {
 
-Sequential::Sequential(Index input_dim, std::uint64_t seed) : input_dim_(input_dim), rng_(seed), seed_(seed) {
+Sequential::Sequential(Index input_dim, std::uint64_t seed) : input_dim_(input_dim), rng_(seed) {
   require(input_dim > 0, "Sequential: input_dim must be > 0, got " + std::to_string(input_dim));
 }
 
@@ -28,8 +28,7 @@ Sequential::Sequential(const Sequential& other)
       loss_(other.loss_),
       metric_names_(other.metric_names_),
       rng_(other.rng_),
-      max_width_(other.max_width_),
-      seed_(other.seed_) {
+      max_width_(other.max_width_) {
   for (const auto& layer : other.layers_) layers_.push_back(layer->clone());
   for (const auto& name : metric_names_) metrics_.push_back(make_metric(name));
   inputs_.assign(layers_.size(), nullptr);

@@ -170,7 +170,6 @@ class Sequential {
   Index max_width_ = 0;
   const Dense* output_dense_ = nullptr;
   bool fused_ = false;
-  std::uint64_t seed_;
 };
 
 }  // namespace fathom
