@@ -1,6 +1,9 @@
-// The GEMM wrapper against Eigen's own product, for every transpose combination and the
-// vector shapes that go to sgemv/sger.
+// The GEMM wrapper against Eigen's own product, for every transpose combination, the vector
+// shapes that go to sgemv/sger, and the small products fathom computes itself (≤ 4096
+// multiply-adds) on both sides of that boundary.
 #include <gtest/gtest.h>
+
+#include <limits>
 
 #include "fathom/fathom.hpp"
 #include "gradcheck.hpp"
@@ -9,7 +12,8 @@ using namespace fathom;
 
 TEST(Gemm, MatchesEigenForAllShapesAndTransposes) {
   Rng rng(1);
-  const Index shapes[][3] = {{5, 7, 3}, {1, 7, 3}, {5, 1, 3}, {5, 7, 1}, {1, 1, 4}, {64, 33, 17}};
+  const Index shapes[][3] = {{5, 7, 3}, {1, 7, 3}, {5, 1, 3}, {5, 7, 1}, {1, 1, 4}, {64, 33, 17},
+                             {2, 2, 1}, {20, 20, 5}, {16, 16, 16}, {17, 16, 16}, {25, 20, 1}};
   for (const auto& s : shapes) {
     const Index m = s[0], k = s[1], n = s[2];
     for (Trans ta : {Trans::No, Trans::Yes}) {
@@ -36,4 +40,17 @@ TEST(Gemm, MatchesEigenForAllShapesAndTransposes) {
 TEST(Gemm, ShapeMismatchThrows) {
   Matrix A(3, 4), B(5, 2), C(3, 2);
   EXPECT_THROW(gemm(Trans::No, Trans::No, 1, cview(A), cview(B), 0, view(C)), ShapeError);
+}
+
+// BLAS semantics: with beta = 0, C is written without being read, so NaN in it does not leak.
+TEST(Gemm, BetaZeroIgnoresWhatCHeld) {
+  Rng rng(3);
+  for (Index size : {3, 40}) {  // the small path and BLAS
+    const Matrix A = fathom::testing::random_matrix(size, size, rng), B = fathom::testing::random_matrix(size, 2, rng);
+    for (Trans ta : {Trans::No, Trans::Yes}) {
+      Matrix C = Matrix::Constant(size, 2, std::numeric_limits<Scalar>::quiet_NaN());
+      gemm(ta, Trans::No, 1, cview(A), cview(B), 0, view(C));
+      EXPECT_TRUE(C.allFinite()) << size;
+    }
+  }
 }

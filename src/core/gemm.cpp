@@ -30,6 +30,47 @@ void with_threads_for(double multiply_adds, F&& f) {
   }
 }
 std::string shape(Index r, Index c) { return std::to_string(r) + "x" + std::to_string(c); }
+
+// Products up to this many multiply-adds are computed by the loops below: a BLAS call costs
+// tens of nanoseconds before it multiplies anything, more than a whole product of a tiny net
+// (XOR's 2×2 layer, the 20-unit layers of the 5×5-digits net).
+constexpr double kSmallMaxFlops = 4096;
+
+// C = alpha · op(A) · op(B) + beta · C for small shapes, no dispatch and no threads. The loop
+// orders keep the innermost loop on contiguous memory so that the compiler vectorizes it:
+// with A as stored, columns of C are sums of columns of A (axpy); with Aᵀ, entries of C are
+// dot products of A's columns with op(B)'s.
+void small_gemm(bool ta, bool tb, Index m, Index n, Index k, Scalar alpha, const Scalar* __restrict A, Index lda,
+                const Scalar* __restrict B, Index ldb, Scalar beta, Scalar* __restrict C, Index ldc) {
+  auto b_at = [&](Index p, Index j) { return tb ? B[j + p * ldb] : B[p + j * ldb]; };
+  for (Index j = 0; j < n; ++j) {
+    Scalar* __restrict c = C + j * ldc;
+    if (!ta) {
+      if (beta == 0) {
+        for (Index i = 0; i < m; ++i) c[i] = 0;
+      } else if (beta != 1) {
+        for (Index i = 0; i < m; ++i) c[i] *= beta;
+      }
+      for (Index p = 0; p < k; ++p) {
+        const Scalar s = alpha * b_at(p, j);
+        const Scalar* __restrict a = A + p * lda;
+        for (Index i = 0; i < m; ++i) c[i] += s * a[i];
+      }
+    } else {
+      for (Index i = 0; i < m; ++i) {
+        const Scalar* a = A + i * lda;
+        Scalar sum = 0;
+        if (!tb) {
+          const Scalar* b = B + j * ldb;
+          for (Index p = 0; p < k; ++p) sum += a[p] * b[p];
+        } else {
+          for (Index p = 0; p < k; ++p) sum += a[p] * B[j + p * ldb];
+        }
+        c[i] = (beta == 0 ? Scalar(0) : beta * c[i]) + alpha * sum;
+      }
+    }
+  }
+}
 }  // namespace
 
 void gemm(Trans trans_a, Trans trans_b, Scalar alpha, ConstMatrixView A, ConstMatrixView B, Scalar beta,
@@ -54,6 +95,11 @@ void gemm(Trans trans_a, Trans trans_b, Scalar alpha, ConstMatrixView A, ConstMa
   const int ldb = static_cast<int>(std::max<Index>(1, B.rows()));
   const int ldc = static_cast<int>(std::max<Index>(1, C.rows()));
   const double multiply_adds = double(m) * double(n) * double(k);
+  if (multiply_adds <= kSmallMaxFlops) {
+    small_gemm(trans_a == Trans::Yes, trans_b == Trans::Yes, m, n, k, alpha, A.data(), A.rows(), B.data(), B.rows(),
+               beta, C.data(), C.rows());
+    return;
+  }
   if (n == 1) {
     // C (m×1) = alpha · op(A) · b + beta · C, b is B's single column or row (stride ldb).
     const int incb = trans_b == Trans::Yes ? ldb : 1;

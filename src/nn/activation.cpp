@@ -138,8 +138,14 @@ bool is_transcendental(ActivationKind kind) {
 bool forward_transcendental(ActivationKind kind, Scalar alpha, ConstMatrixView V, MatrixView Y) {
   const auto v = V.array();
   auto y = Y.array();
+  // Fewer values than one AVX-512 register: Eigen's vectorised loop is all set-up and tail.
+  constexpr Index kScalarBelow = 16;
   switch (kind) {
     case ActivationKind::Sigmoid:
+      if (V.size() < kScalarBelow) {
+        for (Index i = 0; i < V.size(); ++i) Y.data()[i] = 1 / (1 + std::exp(-V.data()[i]));
+        return true;
+      }
       y = v.logistic();
       return true;
     case ActivationKind::Tanh:

@@ -1,6 +1,8 @@
 // Dense layer: forward V = W·Y + b, Y = φ(V); backward with BP1–BP4 (SPEC §4).
 #include "fathom/nn/dense.hpp"
 
+#include <cmath>
+
 #include <nlohmann/json.hpp>
 
 #include "fathom/core/error.hpp"
@@ -65,9 +67,7 @@ ConstMatrixView Dense::forward(ConstMatrixView X, const Parameters& params, bool
   return cview(Y);
 }
 
-// grad is (units, n): dY = ∂C/∂Y, or δ itself when grad_is_delta. dX is (inputs, n).
-void Dense::backward(ConstMatrixView X, ConstMatrixView grad, bool grad_is_delta, Parameters& params,
-                     MatrixView* dX) {
+MatrixView Dense::compute_delta(ConstMatrixView X, ConstMatrixView grad, bool grad_is_delta) {
   if (grad.rows() != options_.units || grad.cols() != n_ || X.cols() != n_) {
     throw ShapeError("layer \"" + name_ + "\": backward shapes do not match the last forward");
   }
@@ -77,6 +77,13 @@ void Dense::backward(ConstMatrixView X, ConstMatrixView grad, bool grad_is_delta
   } else {
     options_.activation.backward(V(), Y(), grad, delta);  // δ = dY ⊙ φ'(V)   (BP1 / BP2's Hadamard)
   }
+  return delta;
+}
+
+// grad is (units, n): dY = ∂C/∂Y, or δ itself when grad_is_delta. dX is (inputs, n).
+void Dense::backward(ConstMatrixView X, ConstMatrixView grad, bool grad_is_delta, Parameters& params,
+                     MatrixView* dX) {
+  const MatrixView delta = compute_delta(X, grad, grad_is_delta);
   gemm(Trans::No, Trans::Yes, 1, cview(delta), X, 1, params.grad(W_));  // BP4: ∂C/∂W += δ · Xᵀ
   if (options_.use_bias) {                                              // BP3: ∂C/∂b += Σ_columns δ
     Scalar* db = params.grad(b_).data();
@@ -87,6 +94,49 @@ void Dense::backward(ConstMatrixView X, ConstMatrixView grad, bool grad_is_delta
   }
   if (dX != nullptr)
     gemm(Trans::Yes, Trans::No, 1, cview(params.value(W_)), cview(delta), 0, *dX);  // BP2: Wᵀ·δ
+}
+
+namespace {
+// x − x is 0 for finite x and NaN otherwise; the sum is a vectorised reduction.
+bool finite(const Scalar* x, Index n) {
+  const auto a = Eigen::Map<const Eigen::ArrayXf>(x, n);
+  return std::isfinite((a - a).sum());
+}
+}  // namespace
+
+bool Dense::backward_deltas(ConstMatrixView X, ConstMatrixView grad, bool grad_is_delta, Parameters& params,
+                            MatrixView* dX) {
+  const MatrixView delta = compute_delta(X, grad, grad_is_delta);
+  if (dX != nullptr)
+    gemm(Trans::Yes, Trans::No, 1, cview(params.value(W_)), cview(delta), 0, *dX);  // BP2: Wᵀ·δ (old W)
+  return finite(delta.data(), delta.size());
+}
+
+// W −= η δ xᵀ column by column (an axpy per input); an input of exactly 0 leaves its column as
+// it is, so those columns are skipped (half of an image's pixels, half of a ReLU layer's
+// outputs). The finiteness of the new weights is accumulated in the same pass.
+bool Dense::apply_sgd(ConstMatrixView X, Scalar learning_rate, Parameters& params) {
+  if (n_ != 1 || X.cols() != 1 || X.rows() != input_dim_) {
+    throw ShapeError("layer \"" + name_ + "\": apply_sgd needs the single sample of the last backward");
+  }
+  using Array = Eigen::Map<Eigen::ArrayXf>;
+  const Index units = options_.units;
+  const auto delta = Eigen::Map<const Eigen::ArrayXf>(delta_.data(), units);
+  Scalar* W = params.value(W_).data();
+  const Scalar* x = X.data();
+  Scalar check = 0;
+  for (Index j = 0; j < input_dim_; ++j) {
+    if (x[j] == 0) continue;
+    Array w(W + j * units, units);
+    w += (-learning_rate * x[j]) * delta;
+    check += (w - w).sum();  // the column is still in L1: this second look is almost free
+  }
+  if (options_.use_bias) {
+    Array b(params.value(b_).data(), units);
+    b -= learning_rate * delta;
+    check += (b - b).sum();
+  }
+  return std::isfinite(check);
 }
 
 std::string Dense::config_json() const {

@@ -44,6 +44,16 @@ void SGD::update(std::span<Scalar> w, std::span<const Scalar> g, std::int64_t /*
   const Scalar* grads = g.data();
   Scalar* velocity = velocity_.data();
   const std::size_t n = w.size();
+  if (alpha == 0) {
+    // No momentum: Δw(t−1) is never read again (Nesterov's look-ahead is d too), so the
+    // velocity is left at zero and the loop touches 3 floats per parameter instead of 5.
+    for (std::size_t i = 0; i < n; ++i) {
+      const Scalar wi = weights[i];
+      const Scalar sign = Scalar(wi > 0) - Scalar(wi < 0);
+      weights[i] = wi + (-eta * grads[i] - l2 * wi - l1 * sign);
+    }
+    return;
+  }
   for (std::size_t i = 0; i < n; ++i) {
     const Scalar wi = weights[i];
     const Scalar sign = Scalar(wi > 0) - Scalar(wi < 0);

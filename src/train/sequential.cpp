@@ -158,7 +158,9 @@ double Sequential::batch_loss(ConstMatrixView A, ConstMatrixView T) const {
 
 // Backpropagation: the output delta (BP1), then every layer backwards (BP2–BP4) with the
 // weights of the forward pass; the optimizer changes them only in step().
-double Sequential::backward(ConstMatrixView y) {
+double Sequential::backward(ConstMatrixView y) { return backward_impl(y, true); }
+
+double Sequential::backward_impl(ConstMatrixView y, bool param_grads) {
   require_compiled("backward");
   require(output_ != nullptr, "Sequential::backward: call forward first");
   const Index n = last_n_;
@@ -177,15 +179,24 @@ double Sequential::backward(ConstMatrixView y) {
     loss_.gradient(A, y, grad);  // ∂C/∂a; the layer multiplies by φ'(v) (BP1)
   }
   Matrix* next = &scratch_a_;
+  deltas_finite_ = true;
+  // One layer's backward: with parameter gradients (BP1–BP4), or only δ and dX (online_step).
+  auto layer_backward = [&](Layer& layer, ConstMatrixView X, bool is_delta, MatrixView* dX) {
+    if (param_grads) {
+      layer.backward(X, cview(grad), is_delta, *params_, dX);
+    } else {
+      deltas_finite_ &= layer.backward_deltas(X, cview(grad), is_delta, *params_, dX);
+    }
+  };
   for (std::size_t k = layers_.size(); k-- > 0;) {
     Layer& layer = *layers_[k];
     ConstMatrixView X(inputs_[k], layer.input_dim(), n);
     if (k == 0) {
-      layer.backward(X, cview(grad), fused && k + 1 == layers_.size(), *params_, nullptr);
+      layer_backward(layer, X, fused && k + 1 == layers_.size(), nullptr);
       break;
     }
     MatrixView dX(next->data(), layer.input_dim(), n);
-    layer.backward(X, cview(grad), fused && k + 1 == layers_.size(), *params_, &dX);
+    layer_backward(layer, X, fused && k + 1 == layers_.size(), &dX);
     new (&grad) MatrixView(dX);  // rebind: the next layer down reads this layer's dX
     next = next == &scratch_a_ ? &scratch_b_ : &scratch_a_;
   }
@@ -218,14 +229,48 @@ void Sequential::step() {
 
 double Sequential::train_step(ConstMatrixView x, ConstMatrixView y) {
   forward(x, true);
+  if (x.cols() == 1 && optimizer_->is_plain_sgd()) return online_step(y);
   zero_grad();
   const double loss = backward(y);
-  if (!std::isfinite(loss)) {
-    throw DivergedError(
-        "training diverged: the loss is " + std::to_string(loss) +
-        " (try a smaller learning rate); the weights were left as they were before this step");
-  }
+  if (!std::isfinite(loss)) throw_diverged_loss(loss);
   step();
+  return loss;
+}
+
+void Sequential::throw_diverged_loss(double loss) {
+  throw DivergedError("training diverged: the loss is " + std::to_string(loss) +
+                      " (try a smaller learning rate); the weights were left as they were before this step");
+}
+
+// Online backprop for one sample with plain SGD: every δ first (with the old weights, as
+// backward does), then w ← w − η δ xᵀ straight into each layer's weights. The same update as
+// zero_grad + backward + step, without writing, scanning and reading back a gradient as large
+// as the model (three passes over the arena per sample). The gradient buffer is not written:
+// use the four verbs to see it.
+double Sequential::online_step(ConstMatrixView y) {
+  const double loss = backward_impl(y, false);
+  if (!std::isfinite(loss)) throw_diverged_loss(loss);
+  // δ xᵀ is finite when every δ and every layer input is (a NaN pixel can pass a ReLU as 0).
+  bool inputs_finite = true;
+  for (std::size_t k = 0; k < layers_.size(); ++k) {
+    inputs_finite &= all_finite({inputs_[k], static_cast<std::size_t>(layers_[k]->input_dim())});
+  }
+  if (!deltas_finite_ || !inputs_finite) {
+    throw DivergedError(
+        "training diverged: a gradient is NaN or Inf (try a smaller learning rate); "
+        "the weights were left as they were before this step");
+  }
+  const Scalar eta = optimizer_->learning_rate();
+  bool finite = true;
+  for (std::size_t k = 0; k < layers_.size(); ++k) {
+    finite &= layers_[k]->apply_sgd(ConstMatrixView(inputs_[k], layers_[k]->input_dim(), 1), eta, *params_);
+  }
+  optimizer_->count_step();
+  if (!finite) {
+    throw DivergedError(
+        "training diverged: the update made a weight NaN or Inf (try a smaller learning rate); "
+        "reload or re-initialize the model before using it");
+  }
   return loss;
 }
 

@@ -49,11 +49,16 @@ class Dense final : public Layer {
   ConstMatrixView forward(ConstMatrixView X, const Parameters& params, bool training, Rng& rng) override;
   void backward(ConstMatrixView X, ConstMatrixView grad, bool grad_is_delta, Parameters& params,
                 MatrixView* dX) override;
+  bool backward_deltas(ConstMatrixView X, ConstMatrixView grad, bool grad_is_delta, Parameters& params,
+                       MatrixView* dX) override;
+  bool apply_sgd(ConstMatrixView X, Scalar learning_rate, Parameters& params) override;
   std::string config_json() const override;
   std::unique_ptr<Layer> clone() const override { return std::make_unique<Dense>(*this); }
 
  private:
   DenseOptions options_;
+  // δ of the last backward (BP1 / BP2's Hadamard product), or grad itself when it is δ.
+  MatrixView compute_delta(ConstMatrixView X, ConstMatrixView grad, bool grad_is_delta);
   ParamRef W_, b_;
   Matrix V_, Y_, delta_;
   Index n_ = 0;

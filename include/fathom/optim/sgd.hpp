@@ -27,6 +27,9 @@ class SGD final : public Optimizer {
   std::unique_ptr<Optimizer> clone() const override { return std::make_unique<SGD>(*this); }
   std::vector<std::pair<std::string, std::span<Scalar>>> state() override;
   const SGDOptions& options() const { return options_; }
+  bool is_plain_sgd() const override {
+    return options_.momentum == 0 && options_.l1 == 0 && options_.l2 == 0 && clip_norm_ == 0;
+  }
 
  protected:
   void resize_state(std::size_t size) override;

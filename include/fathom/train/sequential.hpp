@@ -107,6 +107,9 @@ class Sequential {
   std::string summary() const;
 
   // One mini-batch: forward, zero_grad, backward, step. Returns the batch loss (before the step).
+  // A single sample with plain SGD (no momentum, decay or clipping) takes the online path:
+  // the same update, w −= η δ xᵀ, written straight into the weights from the deltas (the
+  // gradient buffer is then not written; the four verbs below always fill it).
   double train_step(ConstMatrixView x, ConstMatrixView y);
   // The four verbs, for a loop of one's own. x is used as given (no input scaling).
   ConstMatrixView forward(ConstMatrixView x, bool training = false);
@@ -140,6 +143,9 @@ class Sequential {
 
  private:
   void check_data(const Matrix& x, const Matrix& y, const char* what) const;
+  double backward_impl(ConstMatrixView y, bool param_grads);
+  double online_step(ConstMatrixView y);
+  [[noreturn]] static void throw_diverged_loss(double loss);
   void require_compiled(const char* what) const;
   // Finds the output Dense layer and whether its activation and the loss fuse (after compile/copy).
   void cache_output();
@@ -170,6 +176,7 @@ class Sequential {
   Index max_width_ = 0;
   const Dense* output_dense_ = nullptr;
   bool fused_ = false;
+  bool deltas_finite_ = true;  // set by the last backward_impl without parameter gradients
 };
 
 }  // namespace fathom

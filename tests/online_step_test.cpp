@@ -1,0 +1,145 @@
+// The online path of train_step (one sample, plain SGD): w −= η δ xᵀ written straight into the
+// weights must be the same update as zero_grad + backward + step, keep the divergence
+// guarantees, and be taken only when it applies.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+#include "fathom/fathom.hpp"
+#include "gradcheck.hpp"
+
+using namespace fathom;
+
+namespace {
+
+std::vector<Scalar> values(const Sequential& m) {
+  const auto v = m.parameters().values();
+  return {v.begin(), v.end()};
+}
+
+bool grads_all_zero(const Sequential& m) {
+  for (Scalar g : m.parameters().grads())
+    if (g != 0) return false;
+  return true;
+}
+
+struct Net {
+  const char* name;
+  Sequential model;
+  Loss loss;
+};
+
+// Inputs with exact zeros in them: the online update skips those columns.
+Matrix inputs(Index rows, Index cols, Rng& rng) {
+  Matrix x = fathom::testing::random_matrix(rows, cols, rng);
+  for (Index i = 0; i < x.size(); i += 3) x.data()[i] = 0;
+  return x;
+}
+
+}  // namespace
+
+TEST(OnlineStep, SameUpdateAsTheFourVerbs) {
+  Rng rng(7);
+  std::vector<Net> nets;
+  {
+    Sequential m(3, 1);
+    m.add(Dense(4, "sigmoid"));
+    m.add(Dense(2, "sigmoid"));
+    nets.push_back({"sigmoid/mse", std::move(m), Loss("mse")});
+  }
+  {
+    Sequential m(5, 2);
+    m.add(Dense(6, "relu"));
+    m.add(Dropout(0.3f));
+    m.add(Dense(3, "softmax"));
+    nets.push_back({"relu/dropout/softmax+cce", std::move(m), Loss("cce")});
+  }
+  {
+    Sequential m(4, 3);
+    m.add(Dense(5, "tanh", /*use_bias=*/false));
+    m.add(Dense(1, "sigmoid"));
+    nets.push_back({"tanh nobias/sigmoid+bce", std::move(m), Loss("bce")});
+  }
+  for (auto& net : nets) {
+    net.model.compile({.loss = net.loss, .optimizer = SGD({.learning_rate = 0.3f})});
+    Sequential verbs(net.model);  // same weights, same dropout stream
+    const auto initial = values(net.model);
+    const Index in = net.model.input_dim(), out = net.model.output_dim();
+    const Matrix x = inputs(in, 6, rng);
+    Matrix y = Matrix::Zero(out, 6);
+    for (Index j = 0; j < 6; ++j) y((j * 7) % out, j) = 1;
+    for (Index j = 0; j < 6; ++j) {
+      const ConstMatrixView xj(x.data() + j * in, in, 1), yj(y.data() + j * out, out, 1);
+      const double online_loss = net.model.train_step(xj, yj);
+      verbs.forward(xj, true);
+      verbs.zero_grad();
+      const double loss = verbs.backward(yj);
+      verbs.step();
+      EXPECT_NEAR(online_loss, loss, 1e-6) << net.name << " sample " << j;
+    }
+    const auto a = values(net.model), b = values(verbs);
+    ASSERT_EQ(a.size(), b.size());
+    for (std::size_t i = 0; i < a.size(); ++i) EXPECT_NEAR(a[i], b[i], 1e-6f) << net.name << " parameter " << i;
+    EXPECT_NE(a, initial) << net.name << ": the steps changed nothing";
+    // The online path wrote no gradient (so it was the one taken) and counted every step.
+    EXPECT_TRUE(grads_all_zero(net.model)) << net.name;
+    EXPECT_EQ(net.model.optimizer().iterations(), 6) << net.name;
+  }
+}
+
+TEST(OnlineStep, NotTakenForBatchesMomentumOrAdam) {
+  Rng rng(8);
+  const Matrix x = inputs(3, 4, rng);
+  const Matrix y = fathom::testing::random_matrix(1, 4, rng, 0, 1);
+  struct Case {
+    const char* name;
+    OptimizerHandle optimizer;
+    Index batch;
+  };
+  std::vector<Case> cases;
+  cases.push_back({"sgd batch 4", SGD({.learning_rate = 0.1f}), 4});
+  cases.push_back({"momentum batch 1", SGD({.learning_rate = 0.1f, .momentum = 0.9f}), 1});
+  cases.push_back({"l2 batch 1", SGD({.learning_rate = 0.1f, .l2 = 0.01f}), 1});
+  cases.push_back({"adam batch 1", Adam(), 1});
+  for (auto& c : cases) {
+    Sequential m(3, 4);
+    m.add(Dense(2, "tanh"));
+    m.add(Dense(1, "sigmoid"));
+    m.compile({.loss = "mse", .optimizer = std::move(c.optimizer)});
+    m.train_step(ConstMatrixView(x.data(), 3, c.batch), ConstMatrixView(y.data(), 1, c.batch));
+    EXPECT_FALSE(grads_all_zero(m)) << c.name;  // the four verbs filled the gradient
+  }
+}
+
+TEST(OnlineStep, NaNLossLeavesTheWeightsAsTheyWere) {
+  Sequential m(2, 5);
+  m.add(Dense(3, "relu"));
+  m.add(Dense(1));
+  m.compile({.loss = "mse", .optimizer = SGD({.learning_rate = 0.1f})});
+  const auto before = values(m);
+  Matrix x(2, 1), y(1, 1);
+  x << 1, std::numeric_limits<Scalar>::quiet_NaN();
+  y << 1;
+  EXPECT_THROW(m.train_step(cview(x), cview(y)), DivergedError);
+  const auto after = values(m);
+  EXPECT_EQ(std::memcmp(before.data(), after.data(), before.size() * sizeof(Scalar)), 0);
+  EXPECT_EQ(m.optimizer().iterations(), 0);
+}
+
+TEST(OnlineStep, AnUpdateThatOverflowsIsReported) {
+  Sequential m(1, 6);
+  m.add(Dense(1));
+  m.compile({.loss = "mse", .optimizer = SGD({.learning_rate = 1e30f})});
+  Matrix x(1, 1), y(1, 1);
+  x << 1e10f;
+  y << -1e10f;
+  try {
+    m.train_step(cview(x), cview(y));
+    FAIL() << "expected DivergedError";
+  } catch (const DivergedError& e) {
+    EXPECT_NE(std::string(e.what()).find("made a weight NaN or Inf"), std::string::npos) << e.what();
+  }
+}
