@@ -4,6 +4,7 @@
 
 #include <cblas.h>
 
+#include <algorithm>
 #include <string>
 
 #include "fathom/core/error.hpp"
@@ -36,40 +37,38 @@ std::string shape(Index r, Index c) { return std::to_string(r) + "x" + std::to_s
 // (XOR's 2×2 layer, the 20-unit layers of the 5×5-digits net).
 constexpr double kSmallMaxFlops = 4096;
 
-// C = alpha · op(A) · op(B) + beta · C for small shapes, no dispatch and no threads. The loop
-// orders keep the innermost loop on contiguous memory so that the compiler vectorizes it:
-// with A as stored, columns of C are sums of columns of A (axpy); with Aᵀ, entries of C are
-// dot products of A's columns with op(B)'s.
-void small_gemm(bool ta, bool tb, Index m, Index n, Index k, Scalar alpha, const Scalar* __restrict A, Index lda,
-                const Scalar* __restrict B, Index ldb, Scalar beta, Scalar* __restrict C, Index ldc) {
-  auto b_at = [&](Index p, Index j) { return tb ? B[j + p * ldb] : B[p + j * ldb]; };
+// C = alpha · op(A) · op(B) + beta · C for small shapes, through Eigen's own products (its
+// matrix-vector kernels and, for the tiniest, coefficient-wise ones): no dispatch, no threads.
+template <class OpA, class OpB>
+void small_product(Scalar alpha, const OpA& a, const OpB& b, Scalar beta, MatrixView C) {
+  if (beta == 0) {
+    C.noalias() = alpha * (a * b);
+  } else {
+    if (beta != 1) C *= beta;
+    C.noalias() += alpha * (a * b);
+  }
+}
+
+// The tiniest products (XOR's 2×2 layer): plain dot products beat any set-up.
+constexpr double kTinyMaxFlops = 64;
+
+void tiny_gemm(bool ta, bool tb, Scalar alpha, ConstMatrixView A, ConstMatrixView B, Scalar beta, MatrixView C) {
+  const Index m = C.rows(), n = C.cols(), k = ta ? A.rows() : A.cols();
   for (Index j = 0; j < n; ++j) {
-    Scalar* __restrict c = C + j * ldc;
-    if (!ta) {
-      if (beta == 0) {
-        for (Index i = 0; i < m; ++i) c[i] = 0;
-      } else if (beta != 1) {
-        for (Index i = 0; i < m; ++i) c[i] *= beta;
-      }
-      for (Index p = 0; p < k; ++p) {
-        const Scalar s = alpha * b_at(p, j);
-        const Scalar* __restrict a = A + p * lda;
-        for (Index i = 0; i < m; ++i) c[i] += s * a[i];
-      }
-    } else {
-      for (Index i = 0; i < m; ++i) {
-        const Scalar* a = A + i * lda;
-        Scalar sum = 0;
-        if (!tb) {
-          const Scalar* b = B + j * ldb;
-          for (Index p = 0; p < k; ++p) sum += a[p] * b[p];
-        } else {
-          for (Index p = 0; p < k; ++p) sum += a[p] * B[j + p * ldb];
-        }
-        c[i] = (beta == 0 ? Scalar(0) : beta * c[i]) + alpha * sum;
-      }
+    for (Index i = 0; i < m; ++i) {
+      Scalar sum = 0;
+      for (Index p = 0; p < k; ++p) sum += (ta ? A(p, i) : A(i, p)) * (tb ? B(j, p) : B(p, j));
+      C(i, j) = (beta == 0 ? Scalar(0) : beta * C(i, j)) + alpha * sum;
     }
   }
+}
+
+void small_gemm(bool ta, bool tb, Scalar alpha, ConstMatrixView A, ConstMatrixView B, Scalar beta, MatrixView C) {
+  if (double(C.size()) * double(ta ? A.rows() : A.cols()) <= kTinyMaxFlops) return tiny_gemm(ta, tb, alpha, A, B, beta, C);
+  if (!ta && !tb) return small_product(alpha, A, B, beta, C);
+  if (!ta) return small_product(alpha, A, B.transpose(), beta, C);
+  if (!tb) return small_product(alpha, A.transpose(), B, beta, C);
+  small_product(alpha, A.transpose(), B.transpose(), beta, C);
 }
 }  // namespace
 
@@ -96,8 +95,7 @@ void gemm(Trans trans_a, Trans trans_b, Scalar alpha, ConstMatrixView A, ConstMa
   const int ldc = static_cast<int>(std::max<Index>(1, C.rows()));
   const double multiply_adds = double(m) * double(n) * double(k);
   if (multiply_adds <= kSmallMaxFlops) {
-    small_gemm(trans_a == Trans::Yes, trans_b == Trans::Yes, m, n, k, alpha, A.data(), A.rows(), B.data(), B.rows(),
-               beta, C.data(), C.rows());
+    small_gemm(trans_a == Trans::Yes, trans_b == Trans::Yes, alpha, A, B, beta, C);
     return;
   }
   if (n == 1) {

@@ -45,6 +45,7 @@ void Dense::reserve(Index max_batch) {
   V_.resize(options_.units, max_batch);
   Y_.resize(options_.units, max_batch);
   delta_.resize(options_.units, max_batch);
+  check_.resize(options_.units);
 }
 
 // X is (inputs, n), W is (units, inputs), b is (units); V and the returned Y are (units, n).
@@ -119,24 +120,31 @@ bool Dense::apply_sgd(ConstMatrixView X, Scalar learning_rate, Parameters& param
   if (n_ != 1 || X.cols() != 1 || X.rows() != input_dim_) {
     throw ShapeError("layer \"" + name_ + "\": apply_sgd needs the single sample of the last backward");
   }
-  using Array = Eigen::Map<Eigen::ArrayXf>;
   const Index units = options_.units;
-  const auto delta = Eigen::Map<const Eigen::ArrayXf>(delta_.data(), units);
+  const Scalar* __restrict delta = delta_.data();
+  Scalar* __restrict check = check_.data();  // per row: Σ (w − w), 0 while every w is finite
   Scalar* W = params.value(W_).data();
   const Scalar* x = X.data();
-  Scalar check = 0;
+  for (Index i = 0; i < units; ++i) check[i] = 0;
   for (Index j = 0; j < input_dim_; ++j) {
     if (x[j] == 0) continue;
-    Array w(W + j * units, units);
-    w += (-learning_rate * x[j]) * delta;
-    check += (w - w).sum();  // the column is still in L1: this second look is almost free
+    const Scalar a = -learning_rate * x[j];
+    Scalar* __restrict w = W + j * units;
+    for (Index i = 0; i < units; ++i) {
+      const Scalar v = w[i] + a * delta[i];
+      w[i] = v;
+      check[i] += v - v;
+    }
   }
   if (options_.use_bias) {
-    Array b(params.value(b_).data(), units);
-    b -= learning_rate * delta;
-    check += (b - b).sum();
+    Scalar* __restrict b = params.value(b_).data();
+    for (Index i = 0; i < units; ++i) {
+      const Scalar v = b[i] - learning_rate * delta[i];
+      b[i] = v;
+      check[i] += v - v;
+    }
   }
-  return std::isfinite(check);
+  return finite(check, units);
 }
 
 std::string Dense::config_json() const {

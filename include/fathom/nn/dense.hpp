@@ -61,6 +61,7 @@ class Dense final : public Layer {
   MatrixView compute_delta(ConstMatrixView X, ConstMatrixView grad, bool grad_is_delta);
   ParamRef W_, b_;
   Matrix V_, Y_, delta_;
+  Vector check_;  // apply_sgd's per-row finiteness accumulator
   Index n_ = 0;
 };
 
