@@ -1,6 +1,7 @@
-// The online path of train_step (one sample, plain SGD): w −= η δ xᵀ written straight into the
-// weights must be the same update as zero_grad + backward + step, keep the divergence
-// guarantees, and be taken only when it applies.
+// The online paths of train_step (one sample, plain SGD; the general one and the one for tiny
+// networks of Dense layers up to 64 wide): w −= η δ xᵀ written straight into the weights must
+// be the same update as zero_grad + backward + step, keep the divergence guarantees, and be
+// taken only when it applies.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -62,6 +63,19 @@ TEST(OnlineStep, SameUpdateAsTheFourVerbs) {
     m.add(Dense(5, "tanh", /*use_bias=*/false));
     m.add(Dense(1, "sigmoid"));
     nets.push_back({"tanh nobias/sigmoid+bce", std::move(m), Loss("bce")});
+  }
+  {
+    Sequential m(70, 4);  // wider than the tiny-network path's 64: the general online path
+    m.add(Dense(8, "relu"));
+    m.add(Dense(3, "softmax"));
+    nets.push_back({"70 inputs relu/softmax+cce", std::move(m), Loss("cce")});
+  }
+  {
+    Sequential m(25, 5);  // the 5×5-digits shape, through the tiny path, with softmax + mse
+    m.add(Dense(20, "elu"));
+    m.add(Dense(20, "leaky_relu"));
+    m.add(Dense(5, "softmax"));
+    nets.push_back({"25-20-20-5 softmax+mse", std::move(m), Loss("mse")});
   }
   for (auto& net : nets) {
     net.model.compile({.loss = net.loss, .optimizer = SGD({.learning_rate = 0.3f})});

@@ -14,22 +14,38 @@ namespace fathom {
 namespace {
 CBLAS_TRANSPOSE to_cblas(Trans t) { return t == Trans::Yes ? CblasTrans : CblasNoTrans; }
 
-// Products below this many multiply-adds run on one thread: waking a sleeping BLAS thread
-// costs more than it saves (batch-1 training was 2.4x slower on 2 threads than on 1).
-constexpr double kThreadedMinFlops = 4e6;
+// Blocks of a split product are multiples of this many columns/rows, so each thread's part
+// keeps whole micro-kernel tiles (core/threads.cpp decides how many parts).
+constexpr Index kBlockAlign = 16;
 
-// Runs f with BLAS limited to one thread when the product is small.
-template <class F>
-void with_threads_for(double multiply_adds, F&& f) {
-  const int threads = openblas_get_num_threads();
-  if (threads > 1 && multiply_adds < kThreadedMinFlops) {
-    openblas_set_num_threads(1);
-    f();
-    openblas_set_num_threads(threads);
-  } else {
-    f();
+void sgemm(Trans ta, Trans tb, Index m, Index n, Index k, Scalar alpha, const Scalar* A, Index lda, const Scalar* B,
+           Index ldb, Scalar beta, Scalar* C, Index ldc) {
+  cblas_sgemm(CblasColMajor, to_cblas(ta), to_cblas(tb), static_cast<int>(m), static_cast<int>(n), static_cast<int>(k),
+              alpha, A, static_cast<int>(lda), B, static_cast<int>(ldb), beta, C, static_cast<int>(ldc));
+}
+
+// C = alpha · op(A) · op(B) + beta · C on `parts` threads: the longer side of C is cut into
+// blocks; every element is computed by one call exactly as it would be unsplit.
+void split_sgemm(int parts, Trans ta, Trans tb, Index m, Index n, Index k, Scalar alpha, const Scalar* A, Index lda,
+                 const Scalar* B, Index ldb, Scalar beta, Scalar* C, Index ldc) {
+  const bool by_columns = n >= m;
+  const Index length = by_columns ? n : m;
+  const Index block = (length / parts + kBlockAlign - 1) / kBlockAlign * kBlockAlign;
+#pragma omp parallel for num_threads(parts) schedule(static, 1)
+  for (int p = 0; p < parts; ++p) {
+    const Index start = std::min(length, Index(p) * block);
+    const Index size = p + 1 == parts ? length - start : std::min(block, length - start);
+    if (size <= 0) continue;
+    if (by_columns) {  // columns [start, start+size) of C and of op(B)
+      const Scalar* b = tb == Trans::Yes ? B + start : B + start * ldb;
+      sgemm(ta, tb, m, size, k, alpha, A, lda, b, ldb, beta, C + start * ldc, ldc);
+    } else {  // rows [start, start+size) of C and of op(A)
+      const Scalar* a = ta == Trans::Yes ? A + start * lda : A + start;
+      sgemm(ta, tb, size, n, k, alpha, a, lda, B, ldb, beta, C + start, ldc);
+    }
   }
 }
+
 std::string shape(Index r, Index c) { return std::to_string(r) + "x" + std::to_string(c); }
 
 // Products up to this many multiply-adds are computed by the loops below: a BLAS call costs
@@ -101,20 +117,16 @@ void gemm(Trans trans_a, Trans trans_b, Scalar alpha, ConstMatrixView A, ConstMa
   if (n == 1) {
     // C (m×1) = alpha · op(A) · b + beta · C, b is B's single column or row (stride ldb).
     const int incb = trans_b == Trans::Yes ? ldb : 1;
-    with_threads_for(multiply_adds, [&] {
-      cblas_sgemv(CblasColMajor, to_cblas(trans_a), static_cast<int>(A.rows()), static_cast<int>(A.cols()),
-                  alpha, A.data(), lda, B.data(), incb, beta, C.data(), 1);
-    });
+    cblas_sgemv(CblasColMajor, to_cblas(trans_a), static_cast<int>(A.rows()), static_cast<int>(A.cols()), alpha,
+                A.data(), lda, B.data(), incb, beta, C.data(), 1);
     return;
   }
   if (m == 1) {
     // Cᵀ (n×1) = alpha · op(B)ᵀ · aᵀ + beta · Cᵀ.
     const int inca = trans_a == Trans::Yes ? 1 : lda;
     const CBLAS_TRANSPOSE tb = trans_b == Trans::Yes ? CblasNoTrans : CblasTrans;
-    with_threads_for(multiply_adds, [&] {
-      cblas_sgemv(CblasColMajor, tb, static_cast<int>(B.rows()), static_cast<int>(B.cols()), alpha, B.data(),
-                  ldb, A.data(), inca, beta, C.data(), ldc);
-    });
+    cblas_sgemv(CblasColMajor, tb, static_cast<int>(B.rows()), static_cast<int>(B.cols()), alpha, B.data(), ldb,
+                A.data(), inca, beta, C.data(), ldc);
     return;
   }
   if (k == 1) {
@@ -125,23 +137,16 @@ void gemm(Trans trans_a, Trans trans_b, Scalar alpha, ConstMatrixView A, ConstMa
       C *= beta;
     const int inca = trans_a == Trans::Yes ? lda : 1;
     const int incb = trans_b == Trans::Yes ? 1 : ldb;
-    with_threads_for(multiply_adds, [&] {
-      cblas_sger(CblasColMajor, static_cast<int>(m), static_cast<int>(n), alpha, A.data(), inca, B.data(),
-                 incb, C.data(), ldc);
-    });
+    cblas_sger(CblasColMajor, static_cast<int>(m), static_cast<int>(n), alpha, A.data(), inca, B.data(), incb,
+               C.data(), ldc);
     return;
   }
-  with_threads_for(multiply_adds, [&] {
-    cblas_sgemm(CblasColMajor, to_cblas(trans_a), to_cblas(trans_b), static_cast<int>(m), static_cast<int>(n),
-                static_cast<int>(k), alpha, A.data(), lda, B.data(), ldb, beta, C.data(), ldc);
-  });
+  const int parts = threads_for_product(multiply_adds, std::max(m, n));
+  if (parts > 1) {
+    split_sgemm(parts, trans_a, trans_b, m, n, k, alpha, A.data(), lda, B.data(), ldb, beta, C.data(), ldc);
+  } else {
+    sgemm(trans_a, trans_b, m, n, k, alpha, A.data(), lda, B.data(), ldb, beta, C.data(), ldc);
+  }
 }
-
-void set_num_threads(int threads) {
-  require(threads >= 1, "set_num_threads: threads must be >= 1, got " + std::to_string(threads));
-  openblas_set_num_threads(threads);
-}
-
-int num_threads() { return openblas_get_num_threads(); }
 
 }  // namespace fathom

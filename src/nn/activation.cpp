@@ -46,10 +46,9 @@ constexpr Scalar kInvSqrt2 = 0.70710678118654752440f;
 constexpr Scalar kInvSqrt2Pi = 0.39894228040143267794f;
 
 inline Scalar sigmoid(Scalar z) {
-  // Two branches so that exp never overflows.
-  if (z >= 0) return 1 / (1 + std::exp(-z));
-  const Scalar e = std::exp(z);
-  return e / (1 + e);
+  // No branch: for z below about −88, exp(−z) overflows to +Inf and 1 / (1 + Inf) is the
+  // exact limit 0, so the one formula is right everywhere.
+  return 1 / (1 + std::exp(-z));
 }
 
 // φ(z) for each element-wise kind.
@@ -294,6 +293,23 @@ void Activation::backward(ConstMatrixView V, ConstMatrixView Y, ConstMatrixView 
   const Scalar a = alpha_;
   dispatch(kind_, [&]<ActivationKind K>() {
     for (Index i = 0; i < size; ++i) d[i] = g[i] * dphi<K>(v[i], y[i], a);
+  });
+}
+
+void Activation::forward_raw(const Scalar* v, Scalar* y, Index n) const {
+  if (kind_ == ActivationKind::Softmax) return forward(ConstMatrixView(v, n, 1), MatrixView(y, n, 1));
+  dispatch(kind_, [&]<ActivationKind K>() {
+    for (Index i = 0; i < n; ++i) y[i] = phi<K>(v[i], alpha_);
+  });
+}
+
+void Activation::backward_raw(const Scalar* v, const Scalar* y, const Scalar* g, Scalar* delta, Index n) const {
+  if (kind_ == ActivationKind::Softmax) {
+    return backward(ConstMatrixView(v, n, 1), ConstMatrixView(y, n, 1), ConstMatrixView(g, n, 1),
+                    MatrixView(delta, n, 1));
+  }
+  dispatch(kind_, [&]<ActivationKind K>() {
+    for (Index i = 0; i < n; ++i) delta[i] = g[i] * dphi<K>(v[i], y[i], alpha_);
   });
 }
 

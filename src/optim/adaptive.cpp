@@ -2,6 +2,8 @@
 // The JSON options live with the other optimizers' in optimizer.cpp.
 #include "fathom/optim/adaptive.hpp"
 
+#include "fathom/core/threads.hpp"
+
 #include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
@@ -29,9 +31,15 @@ using ConstArray = Eigen::Map<const Eigen::Array<Scalar, Eigen::Dynamic, 1>>;
 // one block in L1, so memory is still streamed once. `body` is inlined: no std::function.
 constexpr std::size_t kBlock = 1024;
 
+// Blocks are independent, so a large arena's blocks are shared among fathom's threads
+// (core/threads.hpp); each element's arithmetic is the same on any number of threads.
 template <class Body>
 void for_each_block(std::size_t size, Body&& body) {
-  for (std::size_t offset = 0; offset < size; offset += kBlock) {
+  const auto blocks = static_cast<std::int64_t>((size + kBlock - 1) / kBlock);
+  const int threads = threads_for_elements(size);
+#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
+  for (std::int64_t i = 0; i < blocks; ++i) {
+    const std::size_t offset = static_cast<std::size_t>(i) * kBlock;
     body(offset, Index(std::min(kBlock, size - offset)));
   }
 }

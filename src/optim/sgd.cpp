@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "checks.hpp"
+#include "fathom/core/threads.hpp"
 
 namespace fathom {
 
@@ -43,18 +44,21 @@ void SGD::update(std::span<Scalar> w, std::span<const Scalar> g, std::int64_t /*
   Scalar* weights = w.data();
   const Scalar* grads = g.data();
   Scalar* velocity = velocity_.data();
-  const std::size_t n = w.size();
+  const auto n = static_cast<std::int64_t>(w.size());
+  const int threads = threads_for_elements(w.size());  // element-wise: same result on any count
   if (alpha == 0) {
     // No momentum: Δw(t−1) is never read again (Nesterov's look-ahead is d too), so the
     // velocity is left at zero and the loop touches 3 floats per parameter instead of 5.
-    for (std::size_t i = 0; i < n; ++i) {
+#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
+    for (std::int64_t i = 0; i < n; ++i) {
       const Scalar wi = weights[i];
       const Scalar sign = Scalar(wi > 0) - Scalar(wi < 0);
       weights[i] = wi + (-eta * grads[i] - l2 * wi - l1 * sign);
     }
     return;
   }
-  for (std::size_t i = 0; i < n; ++i) {
+#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
+  for (std::int64_t i = 0; i < n; ++i) {
     const Scalar wi = weights[i];
     const Scalar sign = Scalar(wi > 0) - Scalar(wi < 0);
     // d = −η g − λ₂ w(t−1) − λ₁ sign(w(t−1)); Δw(t) = d + α Δw(t−1)

@@ -97,6 +97,7 @@ void Sequential::compile(CompileOptions options) {
 void Sequential::cache_output() {
   output_dense_ = layers_.empty() ? nullptr : dynamic_cast<const Dense*>(layers_.back().get());
   fused_ = output_dense_ != nullptr && loss_.fuses_with(output_dense_->activation());
+  cache_tiny();
 }
 
 void Sequential::require_compiled(const char* what) const {
@@ -228,8 +229,15 @@ void Sequential::step() {
 }
 
 double Sequential::train_step(ConstMatrixView x, ConstMatrixView y) {
+  require_compiled("train_step");
+  if (x.cols() == 1 && optimizer_->is_plain_sgd()) {
+    if (!tiny_.empty() && x.rows() == input_dim_ && y.rows() == output_dim() && y.cols() == 1) {
+      return tiny_online_step(x, y);
+    }
+    forward(x, true);
+    return online_step(y);
+  }
   forward(x, true);
-  if (x.cols() == 1 && optimizer_->is_plain_sgd()) return online_step(y);
   zero_grad();
   const double loss = backward(y);
   if (!std::isfinite(loss)) throw_diverged_loss(loss);

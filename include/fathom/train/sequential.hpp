@@ -145,6 +145,10 @@ class Sequential {
   void check_data(const Matrix& x, const Matrix& y, const char* what) const;
   double backward_impl(ConstMatrixView y, bool param_grads);
   double online_step(ConstMatrixView y);
+  // The tiny-network path (train/tiny_online.cpp): online_step's update for nets of small
+  // Dense layers, over raw arrays in one function.
+  double tiny_online_step(ConstMatrixView x, ConstMatrixView y);
+  void cache_tiny();
   [[noreturn]] static void throw_diverged_loss(double loss);
   void require_compiled(const char* what) const;
   // Finds the output Dense layer and whether its activation and the loss fuse (after compile/copy).
@@ -177,6 +181,14 @@ class Sequential {
   const Dense* output_dense_ = nullptr;
   bool fused_ = false;
   bool deltas_finite_ = true;  // set by the last backward_impl without parameter gradients
+  // Set by cache_tiny when every layer is a Dense layer of at most 64 inputs and units: each
+  // layer's place in tiny_buffer_ (pre-activations v, activations a, deltas d).
+  struct TinyLayer {
+    const Dense* dense;
+    Index inputs, units, v, a, d;
+  };
+  std::vector<TinyLayer> tiny_;
+  std::vector<Scalar> tiny_buffer_;
 };
 
 }  // namespace fathom
