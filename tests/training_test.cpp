@@ -216,8 +216,9 @@ TEST(Summary, ListsLayersShapesAndParameterCounts) {
   EXPECT_EQ(model.parameters().size(), 235146u);
 }
 
-// Large enough that BLAS splits the batch products over threads: the same seed and thread
-// count must still give bit-identical weights, at 1 and at 2 threads.
+// Large enough that fathom splits the batch products over threads: the same seed and thread
+// count must still give bit-identical weights, at 1 and at 2 threads. (Across thread counts
+// the last bits may differ: OpenBLAS blocks a half-width product differently.)
 TEST(Fit, SameSeedIsBitIdenticalWithThreadedGemm) {
   Rng rng(12);
   Matrix x(200, 512), y = Matrix::Zero(10, 512);

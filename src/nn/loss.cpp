@@ -76,8 +76,10 @@ bool Loss::fuses_with(const Activation& output) const {
 
 double Loss::value(ConstMatrixView A, ConstMatrixView T) const {
   check_shapes(A, T);
-  const Index size = A.size();
-  const Scalar *a = A.data(), *t = T.data();
+  return value_unchecked(A.data(), T.data(), A.size(), A.cols());
+}
+
+double Loss::value_unchecked(const Scalar* a, const Scalar* t, Index size, Index cols) const {
   double sum = 0;
   switch (kind_) {
     case LossKind::Mse:
@@ -103,7 +105,7 @@ double Loss::value(ConstMatrixView A, ConstMatrixView T) const {
         if (t[i] != 0) sum -= t[i] * std::log(clamp_p(a[i]));
       break;
   }
-  return A.cols() == 0 ? 0.0 : sum / double(A.cols());
+  return cols == 0 ? 0.0 : sum / double(cols);
 }
 
 double Loss::value(ConstMatrixView A, ConstMatrixView T, const Activation& output, ConstMatrixView V) const {
@@ -137,10 +139,16 @@ double Loss::value(ConstMatrixView A, ConstMatrixView T, const Activation& outpu
 void Loss::gradient(ConstMatrixView A, ConstMatrixView T, MatrixView dA) const {
   check_shapes(A, T);
   check_shapes(A, cview(dA));
-  const Index size = A.size();
-  const Scalar inv_n = A.cols() == 0 ? 0.0f : 1.0f / static_cast<Scalar>(A.cols());
-  const Scalar *a = A.data(), *t = T.data();
-  Scalar* d = dA.data();
+  gradient_unchecked(A.data(), T.data(), dA.data(), A.size(), A.cols());
+}
+
+double Loss::value_and_gradient(const Scalar* a, const Scalar* t, Scalar* dA, Index n) const {
+  gradient_unchecked(a, t, dA, n, 1);
+  return value_unchecked(a, t, n, 1);
+}
+
+void Loss::gradient_unchecked(const Scalar* a, const Scalar* t, Scalar* d, Index size, Index cols) const {
+  const Scalar inv_n = cols == 0 ? 0.0f : 1.0f / static_cast<Scalar>(cols);
   switch (kind_) {
     case LossKind::Mse:
       for (Index i = 0; i < size; ++i) d[i] = (a[i] - t[i]) * inv_n;

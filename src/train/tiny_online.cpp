@@ -79,8 +79,7 @@ double Sequential::tiny_online_step(ConstMatrixView x, ConstMatrixView y) {
     loss = loss_.value(A, y, out.dense->activation(), V);
     loss_.fused_delta(A, y, MatrixView(d, out.units, 1));
   } else {
-    loss = loss_.value(A, y);
-    loss_.gradient(A, y, MatrixView(d, out.units, 1));
+    loss = loss_.value_and_gradient(buffer + out.a, y.data(), d, out.units);
     out.dense->activation().backward_raw(buffer + out.v, buffer + out.a, d, d, out.units);
   }
   if (!std::isfinite(loss)) throw_diverged_loss(loss);
@@ -118,6 +117,7 @@ double Sequential::tiny_online_step(ConstMatrixView x, ConstMatrixView y) {
   for (const TinyLayer& t : tiny_) widest = std::max(widest, t.units);
   Scalar check[kTinyWidth];
   for (Index i = 0; i < widest; ++i) check[i] = 0;
+  Scalar narrow_check = 0;  // layers narrower than kVectorUnits sum into a register
   in = x.data();
   for (const TinyLayer& t : tiny_) {
     Scalar* W = params.value(t.dense->W_ref()).data();
@@ -132,7 +132,7 @@ double Sequential::tiny_online_step(ConstMatrixView x, ConstMatrixView y) {
           w[i] += s * dl[i];
           c += w[i] - w[i];
         }
-        check[0] += c;
+        narrow_check += c;
       } else {
         for (Index i = 0; i < t.units; ++i) {
           w[i] += s * dl[i];
@@ -151,7 +151,7 @@ double Sequential::tiny_online_step(ConstMatrixView x, ConstMatrixView y) {
   }
   optimizer_->count_step();
   output_ = nullptr;  // the layers' own buffers do not hold this step: backward() needs a forward()
-  if (!finite(check, widest)) {
+  if (!finite(check, widest) || !std::isfinite(narrow_check)) {
     throw DivergedError(
         "training diverged: the update made a weight NaN or Inf (try a smaller learning rate); "
         "reload or re-initialize the model before using it");
