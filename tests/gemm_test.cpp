@@ -54,3 +54,19 @@ TEST(Gemm, BetaZeroIgnoresWhatCHeld) {
     }
   }
 }
+
+// A matrix-vector product whose vector is mostly exact zeros skips their columns: same result.
+TEST(Gemm, SparseVectorSkipsZeroColumnsWithTheSameResult) {
+  Rng rng(5);
+  const Matrix A = fathom::testing::random_matrix(256, 300, rng);
+  Matrix b = fathom::testing::random_matrix(300, 1, rng);
+  for (Index j = 0; j < 300; ++j)
+    if (j % 3 != 0) b(j, 0) = 0;  // one in three non-zero
+  for (Scalar beta : {0.0f, 1.0f, 0.5f}) {
+    const Matrix C0 = fathom::testing::random_matrix(256, 1, rng);
+    Matrix C = C0;
+    gemm(Trans::No, Trans::No, 2.0f, cview(A), cview(b), beta, view(C));
+    const Matrix expected = 2.0f * A * b + beta * C0;
+    EXPECT_LT((C - expected).cwiseAbs().maxCoeff(), 1e-4f) << "beta " << beta;
+  }
+}

@@ -17,6 +17,11 @@ CBLAS_TRANSPOSE to_cblas(Trans t) { return t == Trans::Yes ? CblasTrans : CblasN
 // Blocks of a split product are multiples of this many columns/rows, so each thread's part
 // keeps whole micro-kernel tiles (core/threads.cpp decides how many parts).
 constexpr Index kBlockAlign = 16;
+// A matrix-vector product skips the zeros of the vector when at most this share of it is
+// non-zero (sgemv streams every column; below ~70% non-zero, reading fewer columns wins),
+// for columns of at least kSparseMinRows (shorter axpys cost more than they save).
+constexpr double kSparseMaxDensity = 0.7;
+constexpr Index kSparseMinRows = 64;
 
 void sgemm(Trans ta, Trans tb, Index m, Index n, Index k, Scalar alpha, const Scalar* A, Index lda, const Scalar* B,
            Index ldb, Scalar beta, Scalar* C, Index ldc) {
@@ -47,6 +52,28 @@ void split_sgemm(int parts, Trans ta, Trans tb, Index m, Index n, Index k, Scala
 }
 
 std::string shape(Index r, Index c) { return std::to_string(r) + "x" + std::to_string(c); }
+
+// c = alpha · A · b + beta · c with many exact zeros in b (an image's background pixels, a
+// ReLU layer's inactive units): only the columns of A whose b_j is non-zero are read, one
+// axpy each. Returns false, doing nothing, when b is too dense for that to beat sgemv.
+bool sparse_gemv(Scalar alpha, ConstMatrixView A, const Scalar* b, int incb, Scalar beta, MatrixView c) {
+  const Index m = A.rows(), k = A.cols();
+  if (m < kSparseMinRows) return false;
+  Index nonzero = 0;
+  for (Index j = 0; j < k; ++j) nonzero += b[j * incb] != 0;
+  if (double(nonzero) > kSparseMaxDensity * double(k)) return false;
+  auto y = Eigen::Map<Vector>(c.data(), m);
+  if (beta == 0) {
+    y.setZero();
+  } else if (beta != 1) {
+    y *= beta;
+  }
+  for (Index j = 0; j < k; ++j) {
+    const Scalar bj = b[j * incb];
+    if (bj != 0) y += (alpha * bj) * A.col(j);
+  }
+  return true;
+}
 
 // Products up to this many multiply-adds are computed by the loops below: a BLAS call costs
 // tens of nanoseconds before it multiplies anything, more than a whole product of a tiny net
@@ -117,6 +144,7 @@ void gemm(Trans trans_a, Trans trans_b, Scalar alpha, ConstMatrixView A, ConstMa
   if (n == 1) {
     // C (m×1) = alpha · op(A) · b + beta · C, b is B's single column or row (stride ldb).
     const int incb = trans_b == Trans::Yes ? ldb : 1;
+    if (trans_a == Trans::No && sparse_gemv(alpha, A, B.data(), incb, beta, C)) return;
     cblas_sgemv(CblasColMajor, to_cblas(trans_a), static_cast<int>(A.rows()), static_cast<int>(A.cols()), alpha,
                 A.data(), lda, B.data(), incb, beta, C.data(), 1);
     return;
