@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "fathom/core/error.hpp"
+#include "fathom/core/threads.hpp"
 
 namespace fathom {
 
@@ -27,6 +28,16 @@ void Parameters::clear() {
   grads_.clear();
 }
 
-void Parameters::zero_grad() { std::fill(grads_.begin(), grads_.end(), Scalar(0)); }
+void Parameters::zero_grad() {
+  // A large arena is cleared in one contiguous part per thread (core/threads.hpp).
+  const int threads = threads_for_elements(grads_.size());
+  const auto part = static_cast<std::ptrdiff_t>((grads_.size() + std::size_t(threads) - 1) / std::size_t(threads));
+#pragma omp parallel for num_threads(threads) schedule(static, 1) if (threads > 1)
+  for (int t = 0; t < threads; ++t) {
+    const std::ptrdiff_t begin = std::min<std::ptrdiff_t>(t * part, std::ssize(grads_));
+    const std::ptrdiff_t end = std::min<std::ptrdiff_t>(begin + part, std::ssize(grads_));
+    std::fill(grads_.begin() + begin, grads_.begin() + end, Scalar(0));
+  }
+}
 
 }  // namespace fathom

@@ -32,16 +32,23 @@ using ConstArray = Eigen::Map<const Eigen::Array<Scalar, Eigen::Dynamic, 1>>;
 constexpr std::size_t kBlock = 1024;
 
 // Blocks are independent, so a large arena's blocks are shared among fathom's threads
-// (core/threads.hpp); each element's arithmetic is the same on any number of threads.
+// (core/threads.hpp); each element's arithmetic is the same on any number of threads. After
+// each block, its new weights (still in L1) are checked: returns false if one is NaN or Inf.
 template <class Body>
-void for_each_block(std::size_t size, Body&& body) {
+bool for_each_block(std::span<const Scalar> w, Body&& body) {
+  const std::size_t size = w.size();
   const auto blocks = static_cast<std::int64_t>((size + kBlock - 1) / kBlock);
   const int threads = threads_for_elements(size);
-#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
+  Scalar check = 0;
+#pragma omp parallel for num_threads(threads) schedule(static) reduction(+ : check) if (threads > 1)
   for (std::int64_t i = 0; i < blocks; ++i) {
     const std::size_t offset = static_cast<std::size_t>(i) * kBlock;
-    body(offset, Index(std::min(kBlock, size - offset)));
+    const Index n = Index(std::min(kBlock, size - offset));
+    body(offset, n);
+    const auto W = Eigen::Map<const Eigen::Array<Scalar, Eigen::Dynamic, 1>>(w.data() + offset, n);
+    check += (W - W).sum();
   }
+  return std::isfinite(check);
 }
 
 Array block(std::span<Scalar> s, std::size_t offset, Index n) { return Array(s.data() + offset, n); }
@@ -80,10 +87,10 @@ std::vector<std::pair<std::string, std::span<Scalar>>> Adagrad::state() {
 // G starts at initial_accumulator, not zero, so the first steps are not η·sign(g).
 void Adagrad::resize_state(std::size_t size) { accumulator_.assign(size, options_.initial_accumulator); }
 
-void Adagrad::update(std::span<Scalar> w, std::span<const Scalar> g, std::int64_t /*t*/) {
+bool Adagrad::update(std::span<Scalar> w, std::span<const Scalar> g, std::int64_t /*t*/) {
   detail::require_bound_size("adagrad", w.size(), accumulator_.size());
   const Scalar eta = learning_rate_, eps = options_.epsilon, l2 = options_.l2;
-  for_each_block(w.size(), [&](std::size_t at, Index n) {
+  return for_each_block(w, [&](std::size_t at, Index n) {
     Array W = block(w, at, n), G = block(accumulator_, at, n);
     const ConstArray grad = block(g, at, n);
     G += (grad + l2 * W).square();
@@ -117,11 +124,11 @@ void RMSprop::resize_state(std::size_t size) {
   momentum_.assign(size, Scalar(0));
 }
 
-void RMSprop::update(std::span<Scalar> w, std::span<const Scalar> g, std::int64_t /*t*/) {
+bool RMSprop::update(std::span<Scalar> w, std::span<const Scalar> g, std::int64_t /*t*/) {
   detail::require_bound_size("rmsprop", w.size(), mean_square_.size());
   const Scalar eta = learning_rate_, rho = options_.rho, mu = options_.momentum;
   const Scalar eps = options_.epsilon, l2 = options_.l2;
-  for_each_block(w.size(), [&](std::size_t at, Index n) {
+  return for_each_block(w, [&](std::size_t at, Index n) {
     Array W = block(w, at, n), S = block(mean_square_, at, n);
     const ConstArray grad = block(g, at, n);
     S = rho * S + (1 - rho) * (grad + l2 * W).square();
@@ -161,13 +168,13 @@ void Adam::resize_state(std::size_t size) {
   v_.assign(size, Scalar(0));
 }
 
-void Adam::update(std::span<Scalar> w, std::span<const Scalar> g, std::int64_t t) {
+bool Adam::update(std::span<Scalar> w, std::span<const Scalar> g, std::int64_t t) {
   detail::require_bound_size("adam", w.size(), m_.size());
   const Scalar b1 = options_.beta1, b2 = options_.beta2, eps = options_.epsilon, l2 = options_.l2;
   // m̂ = m·c1 and v̂ = v·c2; η folds into c1 so the loop does one multiply fewer.
   const Scalar step = Scalar(double(learning_rate_) * bias_correction(b1, t));
   const Scalar c2 = Scalar(bias_correction(b2, t));
-  for_each_block(w.size(), [&](std::size_t at, Index n) {
+  return for_each_block(w, [&](std::size_t at, Index n) {
     Array W = block(w, at, n), M = block(m_, at, n), V = block(v_, at, n);
     const ConstArray grad = block(g, at, n);
     M = b1 * M + (1 - b1) * (grad + l2 * W);
@@ -197,13 +204,13 @@ std::vector<std::pair<std::string, std::span<Scalar>>> AdamW::state() {
   return {{"m", std::span<Scalar>(m_)}, {"v", std::span<Scalar>(v_)}};
 }
 
-void AdamW::update(std::span<Scalar> w, std::span<const Scalar> g, std::int64_t t) {
+bool AdamW::update(std::span<Scalar> w, std::span<const Scalar> g, std::int64_t t) {
   detail::require_bound_size("adamw", w.size(), m_.size());
   const Scalar b1 = options_.beta1, b2 = options_.beta2, eps = options_.epsilon;
   const Scalar keep = Scalar(1.0 - double(learning_rate_) * double(options_.weight_decay));
   const Scalar step = Scalar(double(learning_rate_) * bias_correction(b1, t));
   const Scalar c2 = Scalar(bias_correction(b2, t));
-  for_each_block(w.size(), [&](std::size_t at, Index n) {
+  return for_each_block(w, [&](std::size_t at, Index n) {
     Array W = block(w, at, n), M = block(m_, at, n), V = block(v_, at, n);
     const ConstArray grad = block(g, at, n);
     M = b1 * M + (1 - b1) * grad;

@@ -79,7 +79,7 @@ void Optimizer::set_learning_rate(Scalar lr) {
   learning_rate_ = lr;
 }
 
-void Optimizer::step() {
+bool Optimizer::step() {
   if (params_ == nullptr) throw Error(name() + ": step() called before bind()");
   std::span<Scalar> g = params_->grads();
   if (clip_norm_ > 0) {
@@ -90,8 +90,9 @@ void Optimizer::step() {
     if (std::isfinite(norm) && norm > clip_norm_) grads *= Scalar(double(clip_norm_) / norm);
   }
   // The counter advances only once the update has succeeded.
-  update(params_->values(), g, iterations_ + 1);
+  const bool finite = update(params_->values(), g, iterations_ + 1);
   ++iterations_;
+  return finite;
 }
 
 namespace {

@@ -2,6 +2,7 @@
 // The JSON options live with the other optimizers' in optimizer.cpp.
 #include "fathom/optim/sgd.hpp"
 
+#include <cmath>
 #include <string_view>
 
 #include "checks.hpp"
@@ -30,7 +31,7 @@ std::vector<std::pair<std::string, std::span<Scalar>>> SGD::state() {
 
 void SGD::resize_state(std::size_t size) { velocity_.assign(size, Scalar(0)); }
 
-void SGD::update(std::span<Scalar> w, std::span<const Scalar> g, std::int64_t /*t*/) {
+bool SGD::update(std::span<Scalar> w, std::span<const Scalar> g, std::int64_t /*t*/) {
   detail::require_bound_size("sgd", w.size(), velocity_.size());
   const Scalar eta = learning_rate_;
   const Scalar alpha = options_.momentum;
@@ -46,18 +47,21 @@ void SGD::update(std::span<Scalar> w, std::span<const Scalar> g, std::int64_t /*
   Scalar* velocity = velocity_.data();
   const auto n = static_cast<std::int64_t>(w.size());
   const int threads = threads_for_elements(w.size());  // element-wise: same result on any count
+  Scalar check = 0;  // Σ (w − w): 0 while every new weight is finite
   if (alpha == 0) {
     // No momentum: Δw(t−1) is never read again (Nesterov's look-ahead is d too), so the
     // velocity is left at zero and the loop touches 3 floats per parameter instead of 5.
-#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
+#pragma omp parallel for num_threads(threads) schedule(static) reduction(+ : check) if (threads > 1)
     for (std::int64_t i = 0; i < n; ++i) {
       const Scalar wi = weights[i];
       const Scalar sign = Scalar(wi > 0) - Scalar(wi < 0);
-      weights[i] = wi + (-eta * grads[i] - l2 * wi - l1 * sign);
+      const Scalar updated = wi + (-eta * grads[i] - l2 * wi - l1 * sign);
+      weights[i] = updated;
+      check += updated - updated;
     }
-    return;
+    return std::isfinite(check);
   }
-#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
+#pragma omp parallel for num_threads(threads) schedule(static) reduction(+ : check) if (threads > 1)
   for (std::int64_t i = 0; i < n; ++i) {
     const Scalar wi = weights[i];
     const Scalar sign = Scalar(wi > 0) - Scalar(wi < 0);
@@ -65,8 +69,11 @@ void SGD::update(std::span<Scalar> w, std::span<const Scalar> g, std::int64_t /*
     const Scalar d = -eta * grads[i] - l2 * wi - l1 * sign;
     const Scalar dw = alpha * velocity[i] + d;
     velocity[i] = dw;
-    weights[i] = wi + take_velocity * dw + take_direct * d;
+    const Scalar updated = wi + take_velocity * dw + take_direct * d;
+    weights[i] = updated;
+    check += updated - updated;
   }
+  return std::isfinite(check);
 }
 
 }  // namespace fathom

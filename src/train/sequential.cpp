@@ -2,6 +2,7 @@
 // (forward, zero_grad, backward, step). fit/evaluate/predict live in fit.cpp.
 #include "fathom/train/sequential.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <iomanip>
 #include <map>
@@ -9,6 +10,7 @@
 #include <utility>
 
 #include "fathom/core/error.hpp"
+#include "fathom/core/threads.hpp"
 #include "fathom/nn/dense.hpp"
 #include "fathom/train/callbacks.hpp"
 
@@ -206,10 +208,20 @@ double Sequential::backward_impl(ConstMatrixView y, bool param_grads) {
 
 namespace {
 // True when every value is finite: x − x is 0 for finite x and NaN for NaN or ±Inf, and the
-// sum of those is a vectorised reduction (a per-element isfinite loop is not vectorised).
+// sum of those is a vectorised reduction (a per-element isfinite loop is not vectorised). A
+// large arena is scanned in blocks shared among fathom's threads.
 bool all_finite(std::span<const Scalar> x) {
-  const auto a = Eigen::Map<const Eigen::ArrayXf>(x.data(), static_cast<Index>(x.size()));
-  return std::isfinite((a - a).sum());
+  constexpr std::size_t kBlock = 4096;
+  const auto blocks = static_cast<std::int64_t>((x.size() + kBlock - 1) / kBlock);
+  const int threads = threads_for_elements(x.size());
+  Scalar check = 0;
+#pragma omp parallel for num_threads(threads) schedule(static) reduction(+ : check) if (threads > 1)
+  for (std::int64_t b = 0; b < blocks; ++b) {
+    const std::size_t at = static_cast<std::size_t>(b) * kBlock;
+    const auto a = Eigen::Map<const Eigen::ArrayXf>(x.data() + at, static_cast<Index>(std::min(kBlock, x.size() - at)));
+    check += (a - a).sum();
+  }
+  return std::isfinite(check);
 }
 }  // namespace
 
@@ -220,8 +232,7 @@ void Sequential::step() {
         "training diverged: a gradient is NaN or Inf (try a smaller learning rate); "
         "the weights were left as they were before this step");
   }
-  optimizer_->step();
-  if (!all_finite(std::as_const(*params_).values())) {
+  if (!optimizer_->step()) {  // the rule checks the new weights in its own pass
     throw DivergedError(
         "training diverged: the update made a weight NaN or Inf (try a smaller learning rate); "
         "reload or re-initialize the model before using it");

@@ -59,7 +59,7 @@ class Adagrad final : public Optimizer {
 
  protected:
   void resize_state(std::size_t size) override;
-  void update(std::span<Scalar> w, std::span<const Scalar> g, std::int64_t t) override;
+  bool update(std::span<Scalar> w, std::span<const Scalar> g, std::int64_t t) override;
 
  private:
   AdagradOptions options_;
@@ -76,7 +76,7 @@ class RMSprop final : public Optimizer {
 
  protected:
   void resize_state(std::size_t size) override;
-  void update(std::span<Scalar> w, std::span<const Scalar> g, std::int64_t t) override;
+  bool update(std::span<Scalar> w, std::span<const Scalar> g, std::int64_t t) override;
 
  private:
   RMSpropOptions options_;
@@ -93,7 +93,7 @@ class Adam final : public Optimizer {
 
  protected:
   void resize_state(std::size_t size) override;
-  void update(std::span<Scalar> w, std::span<const Scalar> g, std::int64_t t) override;
+  bool update(std::span<Scalar> w, std::span<const Scalar> g, std::int64_t t) override;
 
  private:
   AdamOptions options_;
@@ -110,7 +110,7 @@ class AdamW final : public Optimizer {
 
  protected:
   void resize_state(std::size_t size) override;
-  void update(std::span<Scalar> w, std::span<const Scalar> g, std::int64_t t) override;
+  bool update(std::span<Scalar> w, std::span<const Scalar> g, std::int64_t t) override;
 
  private:
   AdamWOptions options_;

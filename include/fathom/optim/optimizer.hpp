@@ -30,8 +30,8 @@ class Optimizer {
   void bind(Parameters& params);
   // One update of every parameter from its gradient: clips the gradient by global norm when
   // clip_norm > 0, applies the rule, and advances iterations() by one. Allocates nothing.
-  void step();
-
+  // Returns false if the update made a weight NaN or Inf.
+  bool step();
   Scalar learning_rate() const { return learning_rate_; }
   // The rate the optimizer was built with (schedules start from it, also after a resume).
   Scalar initial_learning_rate() const { return initial_learning_rate_; }
@@ -53,8 +53,9 @@ class Optimizer {
   Optimizer(Scalar learning_rate, Scalar clip_norm);
   // Sizes the rule's state for `size` parameters.
   virtual void resize_state(std::size_t size) = 0;
-  // The rule itself: w ← f(w, g, state); `t` is the 1-based step number.
-  virtual void update(std::span<Scalar> w, std::span<const Scalar> g, std::int64_t t) = 0;
+  // The rule itself: w ← f(w, g, state); `t` is the 1-based step number. Returns false if a
+  // new weight is NaN or Inf (checked in the same pass, while the values are in cache).
+  virtual bool update(std::span<Scalar> w, std::span<const Scalar> g, std::int64_t t) = 0;
 
   Scalar learning_rate_;
   Scalar initial_learning_rate_;

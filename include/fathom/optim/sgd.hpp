@@ -33,7 +33,7 @@ class SGD final : public Optimizer {
 
  protected:
   void resize_state(std::size_t size) override;
-  void update(std::span<Scalar> w, std::span<const Scalar> g, std::int64_t t) override;
+  bool update(std::span<Scalar> w, std::span<const Scalar> g, std::int64_t t) override;
 
  private:
   SGDOptions options_;
