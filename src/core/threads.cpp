@@ -18,24 +18,38 @@ constexpr double kThreadedMinMultiplyAdds = 4e6;
 constexpr std::size_t kThreadedMinElements = std::size_t(1) << 16;
 constexpr Index kBlock = 16;
 
-int g_threads = std::max(1, omp_get_max_threads());  // honours OMP_NUM_THREADS
-// Set before any product runs: OpenBLAS's own threads would compete with fathom's.
-const bool g_blas_on_caller = (openblas_set_num_threads(1), true);
+// Function-local statics, not globals: another file's static initializer may ask before
+// this file's globals would have been initialized.
+int& thread_setting() {
+  static int threads = std::max(1, omp_get_max_threads());  // honours OMP_NUM_THREADS
+  return threads;
+}
 }  // namespace
 
 void set_num_threads(int threads) {
   require(threads >= 1, "set_num_threads: threads must be >= 1, got " + std::to_string(threads));
-  g_threads = threads;
+  thread_setting() = threads;
 }
 
-int num_threads() { return g_threads; }
+int num_threads() { return thread_setting(); }
 
 int threads_for_product(double multiply_adds, Index split_length) {
-  (void)g_blas_on_caller;
-  if (g_threads == 1 || multiply_adds < kThreadedMinMultiplyAdds) return 1;
-  return static_cast<int>(std::clamp<Index>(split_length / kBlock, 1, g_threads));
+  const int threads = thread_setting();
+  if (threads == 1 || multiply_adds < kThreadedMinMultiplyAdds) return 1;
+  return static_cast<int>(std::clamp<Index>(split_length / kBlock, 1, threads));
 }
 
-int threads_for_elements(std::size_t n) { return g_threads == 1 || n < kThreadedMinElements ? 1 : g_threads; }
+int threads_for_elements(std::size_t n) {
+  const int threads = thread_setting();
+  return threads == 1 || n < kThreadedMinElements ? 1 : threads;
+}
+
+namespace detail {
+void keep_blas_on_calling_thread() {
+  // Once, before the first product: OpenBLAS's own threads would compete with fathom's.
+  static const bool done = (openblas_set_num_threads(1), true);
+  (void)done;
+}
+}  // namespace detail
 
 }  // namespace fathom

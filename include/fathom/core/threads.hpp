@@ -20,4 +20,9 @@ int threads_for_product(double multiply_adds, Index split_length);
 // Threads for an element-wise pass over n floats (an optimizer update): 1 below 2¹⁶.
 int threads_for_elements(std::size_t n);
 
+namespace detail {
+// Sets OpenBLAS to one thread the first time it is called (core/gemm calls it on every product).
+void keep_blas_on_calling_thread();
+}  // namespace detail
+
 }  // namespace fathom
