@@ -117,3 +117,42 @@ TEST(NoAllocation, FitAllocatesPerEpochNotPerBatch) {
 }
 
 }  // namespace
+
+namespace {
+
+// The paths that only larger or smaller models take: products and optimizer passes split over
+// 2 threads (a 512-256-10 net at batch 128, Adam), and the tiny-network online path (a
+// 2-2-1 net, batch 1, plain SGD). Counts operator new, i.e. fathom's own allocations.
+TEST(NoAllocation, ThreadedStepAndTinyOnlineStep) {
+  Rng rng(3);
+  const int saved = num_threads();
+  set_num_threads(2);
+  Matrix x(512, 128), y = Matrix::Zero(10, 128);
+  for (Index i = 0; i < x.size(); ++i) x.data()[i] = Scalar(rng.uniform());
+  for (Index j = 0; j < 128; ++j) y(j % 10, j) = 1;
+  Sequential big(512, 1);
+  big.add(Dense(256, "relu"));
+  big.add(Dense(10, "softmax"));
+  big.compile({.loss = "cce", .optimizer = "adam"});
+  big.train_step(cview(x), cview(y));
+  long before = g_allocations.load();
+  for (int i = 0; i < 3; ++i) big.train_step(cview(x), cview(y));
+  EXPECT_EQ(g_allocations.load() - before, 0) << "threaded train_step";
+  set_num_threads(saved);
+
+  Matrix xs(2, 4), ys(1, 4);
+  xs << 0, 0, 1, 1, 0, 1, 0, 1;
+  ys << 0, 1, 1, 0;
+  Sequential tiny(2, 1);
+  tiny.add(Dense(2, "sigmoid"));
+  tiny.add(Dense(1, "sigmoid"));
+  tiny.compile({.loss = "mse", .optimizer = SGD({.learning_rate = 0.5f})});
+  tiny.train_step(ConstMatrixView(xs.data(), 2, 1), ConstMatrixView(ys.data(), 1, 1));
+  before = g_allocations.load();
+  for (Index j = 0; j < 400; ++j) {
+    tiny.train_step(ConstMatrixView(xs.data() + (j % 4) * 2, 2, 1), ConstMatrixView(ys.data() + j % 4, 1, 1));
+  }
+  EXPECT_EQ(g_allocations.load() - before, 0) << "tiny online train_step";
+}
+
+}  // namespace
