@@ -31,8 +31,12 @@ void Parameters::clear() {
 void Parameters::zero_grad() {
   // A large arena is cleared in one contiguous part per thread (core/threads.hpp).
   const int threads = threads_for_elements(grads_.size());
+  if (threads == 1) {  // no OpenMP region: even a one-thread region costs microseconds
+    std::fill(grads_.begin(), grads_.end(), Scalar(0));
+    return;
+  }
   const auto part = static_cast<std::ptrdiff_t>((grads_.size() + std::size_t(threads) - 1) / std::size_t(threads));
-#pragma omp parallel for num_threads(threads) schedule(static, 1) if (threads > 1)
+#pragma omp parallel for num_threads(threads) schedule(static, 1)
   for (int t = 0; t < threads; ++t) {
     const std::ptrdiff_t begin = std::min<std::ptrdiff_t>(t * part, std::ssize(grads_));
     const std::ptrdiff_t end = std::min<std::ptrdiff_t>(begin + part, std::ssize(grads_));

@@ -38,15 +38,20 @@ template <class Body>
 bool for_each_block(std::span<const Scalar> w, Body&& body) {
   const std::size_t size = w.size();
   const auto blocks = static_cast<std::int64_t>((size + kBlock - 1) / kBlock);
-  const int threads = threads_for_elements(size);
-  Scalar check = 0;
-#pragma omp parallel for num_threads(threads) schedule(static) reduction(+ : check) if (threads > 1)
-  for (std::int64_t i = 0; i < blocks; ++i) {
+  auto run = [&](std::int64_t i) {
     const std::size_t offset = static_cast<std::size_t>(i) * kBlock;
     const Index n = Index(std::min(kBlock, size - offset));
     body(offset, n);
     const auto W = Eigen::Map<const Eigen::Array<Scalar, Eigen::Dynamic, 1>>(w.data() + offset, n);
-    check += (W - W).sum();
+    return (W - W).sum();
+  };
+  Scalar check = 0;
+  const int threads = threads_for_elements(size);
+  if (threads == 1) {  // no OpenMP region: even a one-thread region costs microseconds
+    for (std::int64_t i = 0; i < blocks; ++i) check += run(i);
+  } else {
+#pragma omp parallel for num_threads(threads) schedule(static) reduction(+ : check)
+    for (std::int64_t i = 0; i < blocks; ++i) check += run(i);
   }
   return std::isfinite(check);
 }
