@@ -26,7 +26,7 @@ void add_train_flags(CLI::App& app, TrainArgs& a) {
   app.add_option("--schedule", a.schedule,
                  "learning-rate schedule: step(0.5,10), exponential(0.96), cosine(50)");
   app.add_option("--seed", a.seed, "random seed (weights, shuffling, dropout)");
-  app.add_option("--threads", a.threads, "BLAS threads (default: all cores)");
+  app.add_option("--threads", a.threads, "threads (default: OMP_NUM_THREADS, else all cores)");
   app.add_option("--scale", a.scale, "input scaling fitted on the training data: standard, minmax or none")
       ->check(CLI::IsMember({"standard", "minmax", "none"}));
   app.add_option("--targets-range", a.targets_range,

@@ -2,6 +2,7 @@
 // The JSON options live with the other optimizers' in optimizer.cpp.
 #include "fathom/optim/adaptive.hpp"
 
+#include "../core/parallel.hpp"
 #include "fathom/core/threads.hpp"
 
 #include <Eigen/Core>
@@ -45,14 +46,7 @@ bool for_each_block(std::span<const Scalar> w, Body&& body) {
     const auto W = Eigen::Map<const Eigen::Array<Scalar, Eigen::Dynamic, 1>>(w.data() + offset, n);
     return (W - W).sum();
   };
-  Scalar check = 0;
-  const int threads = threads_for_elements(size);
-  if (threads == 1) {  // no OpenMP region: even a one-thread region costs microseconds
-    for (std::int64_t i = 0; i < blocks; ++i) check += run(i);
-  } else {
-#pragma omp parallel for num_threads(threads) schedule(static) reduction(+ : check)
-    for (std::int64_t i = 0; i < blocks; ++i) check += run(i);
-  }
+  const Scalar check = detail::parallel_sum(blocks, threads_for_elements(size), run);
   return std::isfinite(check);
 }
 

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <string_view>
 
+#include "../core/parallel.hpp"
 #include "checks.hpp"
 #include "fathom/core/threads.hpp"
 
@@ -75,7 +76,7 @@ bool SGD::update(std::span<Scalar> w, std::span<const Scalar> g, std::int64_t /*
   // Blocks of 1024 parameters: the loops below vectorize (no reduction in them), then the new
   // weights of the block, still in L1, are checked (Σ w − w is 0 while all are finite).
   constexpr std::int64_t kBlock = 1024;
-  auto block = [=](std::int64_t b) {  // by value: no store in the loops can alias a constant
+  auto block = [=](std::int64_t b) {
     const std::int64_t begin = b * kBlock, end = std::min(n, begin + kBlock);
     if (alpha == 0) {
       // No momentum: Δw(t−1) is never read again (Nesterov's look-ahead is d too), so the
@@ -89,14 +90,8 @@ bool SGD::update(std::span<Scalar> w, std::span<const Scalar> g, std::int64_t /*
     return (W - W).sum();
   };
   const std::int64_t blocks = (n + kBlock - 1) / kBlock;
-  Scalar check = 0;
-  const int threads = threads_for_elements(w.size());  // element-wise: same result on any count
-  if (threads == 1) {  // no OpenMP region: even a one-thread region costs microseconds
-    for (std::int64_t b = 0; b < blocks; ++b) check += block(b);
-  } else {
-#pragma omp parallel for num_threads(threads) schedule(static) reduction(+ : check)
-    for (std::int64_t b = 0; b < blocks; ++b) check += block(b);
-  }
+  // Element-wise: the same result on any number of threads.
+  const Scalar check = detail::parallel_sum(blocks, threads_for_elements(w.size()), block);
   return std::isfinite(check);
 }
 

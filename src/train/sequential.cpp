@@ -9,6 +9,7 @@
 #include <sstream>
 #include <utility>
 
+#include "../core/parallel.hpp"
 #include "fathom/core/error.hpp"
 #include "fathom/core/threads.hpp"
 #include "fathom/nn/dense.hpp"
@@ -213,19 +214,11 @@ namespace {
 bool all_finite(std::span<const Scalar> x) {
   constexpr std::size_t kBlock = 4096;
   const auto blocks = static_cast<std::int64_t>((x.size() + kBlock - 1) / kBlock);
-  const int threads = threads_for_elements(x.size());
-  if (threads == 1) {  // no OpenMP region at all: even a one-thread region costs a runtime call
-    const auto a = Eigen::Map<const Eigen::ArrayXf>(x.data(), static_cast<Index>(x.size()));
-    return std::isfinite((a - a).sum());
-  }
-  Scalar check = 0;
-#pragma omp parallel for num_threads(threads) schedule(static) reduction(+ : check)
-  for (std::int64_t b = 0; b < blocks; ++b) {
+  return std::isfinite(detail::parallel_sum(blocks, threads_for_elements(x.size()), [&](std::int64_t b) {
     const std::size_t at = static_cast<std::size_t>(b) * kBlock;
     const auto a = Eigen::Map<const Eigen::ArrayXf>(x.data() + at, static_cast<Index>(std::min(kBlock, x.size() - at)));
-    check += (a - a).sum();
-  }
-  return std::isfinite(check);
+    return (a - a).sum();
+  }));
 }
 }  // namespace
 
