@@ -13,7 +13,8 @@ using namespace fathom;
 TEST(Gemm, MatchesEigenForAllShapesAndTransposes) {
   Rng rng(1);
   const Index shapes[][3] = {{5, 7, 3}, {1, 7, 3}, {5, 1, 3}, {5, 7, 1}, {1, 1, 4}, {64, 33, 17},
-                             {2, 2, 1}, {20, 20, 5}, {16, 16, 16}, {17, 16, 16}, {25, 20, 1}};
+                             {2, 2, 1}, {20, 20, 5}, {16, 16, 16}, {17, 16, 16}, {25, 20, 1},
+                             {100, 80, 1}, {1, 80, 100}, {100, 1, 80}};  // the last three: sgemv, sgemv, sger
   for (const auto& s : shapes) {
     const Index m = s[0], k = s[1], n = s[2];
     for (Trans ta : {Trans::No, Trans::Yes}) {
@@ -45,7 +46,7 @@ TEST(Gemm, ShapeMismatchThrows) {
 // BLAS semantics: with beta = 0, C is written without being read, so NaN in it does not leak.
 TEST(Gemm, BetaZeroIgnoresWhatCHeld) {
   Rng rng(3);
-  for (Index size : {3, 40}) {  // the small path and BLAS
+  for (Index size : {3, 64}) {  // the small path and BLAS
     const Matrix A = fathom::testing::random_matrix(size, size, rng), B = fathom::testing::random_matrix(size, 2, rng);
     for (Trans ta : {Trans::No, Trans::Yes}) {
       Matrix C = Matrix::Constant(size, 2, std::numeric_limits<Scalar>::quiet_NaN());
@@ -69,4 +70,35 @@ TEST(Gemm, SparseVectorSkipsZeroColumnsWithTheSameResult) {
     const Matrix expected = 2.0f * A * b + beta * C0;
     EXPECT_LT((C - expected).cwiseAbs().maxCoeff(), 1e-4f) << "beta " << beta;
   }
+}
+
+// Products large enough to be split over threads (column blocks, or row blocks when C has
+// few columns; uneven lengths; more threads than tiles) equal Eigen's product.
+TEST(Gemm, SplitOverThreadsMatchesEigen) {
+  Rng rng(9);
+  const int saved = num_threads();
+  const Index shapes[][3] = {{300, 100, 200}, {2000, 100, 40}, {280, 64, 280}};  // m, k, n
+  for (int threads : {2, 3, 16}) {
+    set_num_threads(threads);
+    for (const auto& s : shapes) {
+      const Index m = s[0], k = s[1], n = s[2];
+      for (Trans ta : {Trans::No, Trans::Yes}) {
+        for (Trans tb : {Trans::No, Trans::Yes}) {
+          const Matrix A = ta == Trans::No ? fathom::testing::random_matrix(m, k, rng)
+                                           : fathom::testing::random_matrix(k, m, rng);
+          const Matrix B = tb == Trans::No ? fathom::testing::random_matrix(k, n, rng)
+                                           : fathom::testing::random_matrix(n, k, rng);
+          const Matrix C0 = fathom::testing::random_matrix(m, n, rng);
+          const Matrix opA = ta == Trans::No ? A : Matrix(A.transpose());
+          const Matrix opB = tb == Trans::No ? B : Matrix(B.transpose());
+          Matrix C = C0;
+          gemm(ta, tb, 1.5f, cview(A), cview(B), 0.5f, view(C));
+          const Matrix expected = 1.5f * opA * opB + 0.5f * C0;
+          EXPECT_LT((C - expected).cwiseAbs().maxCoeff(), 1e-3f)
+              << m << "x" << k << "x" << n << " threads " << threads << " ta " << int(ta) << " tb " << int(tb);
+        }
+      }
+    }
+  }
+  set_num_threads(saved);
 }

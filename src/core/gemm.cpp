@@ -30,18 +30,20 @@ void sgemm(Trans ta, Trans tb, Index m, Index n, Index k, Scalar alpha, const Sc
 }
 
 // C = alpha · op(A) · op(B) + beta · C on `parts` threads: C is cut into blocks of columns
-// (rows only when it has too few columns for that), one sgemm call per block. Columns split
-// better here: each part packs its own slice of op(B) and shares A; on 2 cores the epoch of
-// 784-256-128-10 at batch 128 took 0.41 s split by columns against 0.49 s by the longer side.
+// (rows only when it has too few columns for that), one sgemm call per block, each of whole
+// 16-wide tiles. Columns split better here: on 2 cores, the 784→256 layer's forward product at
+// batch 128 took 284 µs as two column blocks against 305 µs as two row blocks, and its dW 257 µs
+// against 382 µs with OpenBLAS's own threads.
 void split_sgemm(int parts, Trans ta, Trans tb, Index m, Index n, Index k, Scalar alpha, const Scalar* A, Index lda,
                  const Scalar* B, Index ldb, Scalar beta, Scalar* C, Index ldc) {
   const bool by_columns = n >= 32 * parts || n >= m;
   const Index length = by_columns ? n : m;
-  const Index block = (length / parts + kBlockAlign - 1) / kBlockAlign * kBlockAlign;
+  const Index tiles = (length + kBlockAlign - 1) / kBlockAlign;  // parts get whole tiles, evenly
 #pragma omp parallel for num_threads(parts) schedule(static, 1)
   for (int p = 0; p < parts; ++p) {
-    const Index start = std::min(length, Index(p) * block);
-    const Index size = p + 1 == parts ? length - start : std::min(block, length - start);
+    const Index start = std::min(length, tiles * p / parts * kBlockAlign);
+    const Index stop = p + 1 == parts ? length : std::min(length, tiles * (p + 1) / parts * kBlockAlign);
+    const Index size = stop - start;
     if (size <= 0) continue;
     if (by_columns) {  // columns [start, start+size) of C and of op(B)
       const Scalar* b = tb == Trans::Yes ? B + start : B + start * ldb;

@@ -7,6 +7,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <atomic>
 #include <string>
 
 #include "fathom/core/error.hpp"
@@ -20,27 +21,27 @@ constexpr Index kBlock = 16;
 
 // Function-local statics, not globals: another file's static initializer may ask before
 // this file's globals would have been initialized.
-int& thread_setting() {
-  static int threads = std::max(1, omp_get_max_threads());  // honours OMP_NUM_THREADS
+std::atomic<int>& thread_setting() {
+  static std::atomic<int> threads{std::max(1, omp_get_max_threads())};  // honours OMP_NUM_THREADS
   return threads;
 }
 }  // namespace
 
 void set_num_threads(int threads) {
   require(threads >= 1, "set_num_threads: threads must be >= 1, got " + std::to_string(threads));
-  thread_setting() = threads;
+  thread_setting().store(threads, std::memory_order_relaxed);
 }
 
-int num_threads() { return thread_setting(); }
+int num_threads() { return thread_setting().load(std::memory_order_relaxed); }
 
 int threads_for_product(double multiply_adds, Index split_length) {
-  const int threads = thread_setting();
+  const int threads = thread_setting().load(std::memory_order_relaxed);
   if (threads == 1 || multiply_adds < kThreadedMinMultiplyAdds) return 1;
   return static_cast<int>(std::clamp<Index>(split_length / kBlock, 1, threads));
 }
 
 int threads_for_elements(std::size_t n) {
-  const int threads = thread_setting();
+  const int threads = thread_setting().load(std::memory_order_relaxed);
   return threads == 1 || n < kThreadedMinElements ? 1 : threads;
 }
 

@@ -89,7 +89,8 @@ bool Optimizer::step() {
     // A non-finite norm cannot be clipped to anything meaningful; the training loop reports it.
     if (std::isfinite(norm) && norm > clip_norm_) grads *= Scalar(double(clip_norm_) / norm);
   }
-  // The counter advances only once the update has succeeded.
+  // The counter advances with every update, also one that made a weight NaN or Inf (reported
+  // by the return value; the training loop then stops).
   const bool finite = update(params_->values(), g, iterations_ + 1);
   ++iterations_;
   return finite;

@@ -113,7 +113,7 @@ History Sequential::fit(const Matrix& x, const Matrix& y, const FitOptions& opti
       ConstMatrixView bx = gather(x_train, start, nb, true, batch_x_);
       ConstMatrixView by = gather(y_train, start, nb, true, batch_y_);
       loss_sum += train_step(bx, by) * double(nb);
-      ConstMatrixView A(output_, output_dim(), nb);  // outputs of this batch's forward pass
+      ConstMatrixView A(train_output_, output_dim(), nb);  // outputs of this batch's forward pass
       for (auto& m : metrics_) m->update(A, by);
     }
     Logs logs{{"loss", loss_sum / double(n)}};

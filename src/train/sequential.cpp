@@ -100,6 +100,10 @@ void Sequential::compile(CompileOptions options) {
 void Sequential::cache_output() {
   output_dense_ = layers_.empty() ? nullptr : dynamic_cast<const Dense*>(layers_.back().get());
   fused_ = output_dense_ != nullptr && loss_.fuses_with(output_dense_->activation());
+  online_ok_ = true;
+  for (const auto& layer : layers_) {
+    online_ok_ = online_ok_ && (layer->parameter_count() == 0 || dynamic_cast<const Dense*>(layer.get()) != nullptr);
+  }
   cache_tiny();
 }
 
@@ -238,14 +242,14 @@ void Sequential::step() {
 
 double Sequential::train_step(ConstMatrixView x, ConstMatrixView y) {
   require_compiled("train_step");
-  if (x.cols() == 1 && optimizer_->is_plain_sgd()) {
+  if (x.cols() == 1 && online_ok_ && optimizer_->is_plain_sgd()) {
     if (!tiny_.empty() && x.rows() == input_dim_ && y.rows() == output_dim() && y.cols() == 1) {
       return tiny_online_step(x, y);
     }
-    forward(x, true);
+    train_output_ = forward(x, true).data();
     return online_step(y);
   }
-  forward(x, true);
+  train_output_ = forward(x, true).data();
   zero_grad();
   const double loss = backward(y);
   if (!std::isfinite(loss)) throw_diverged_loss(loss);

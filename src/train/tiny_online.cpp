@@ -40,6 +40,7 @@ void Sequential::cache_tiny() {
 }
 
 double Sequential::tiny_online_step(ConstMatrixView x, ConstMatrixView y) {
+  output_ = nullptr;  // the layers' own buffers will not hold this step: backward() needs a forward()
   Scalar* buffer = tiny_buffer_.data();
   Parameters& params = *params_;
   const std::size_t L = tiny_.size();
@@ -72,6 +73,7 @@ double Sequential::tiny_online_step(ConstMatrixView x, ConstMatrixView y) {
   }
   // Output delta (BP1) and loss, exactly as backward() computes them.
   const TinyLayer& out = tiny_.back();
+  train_output_ = buffer + out.a;
   const ConstMatrixView A(buffer + out.a, out.units, 1), V(buffer + out.v, out.units, 1);
   Scalar* d = buffer + out.d;
   double loss = 0;
@@ -150,7 +152,6 @@ double Sequential::tiny_online_step(ConstMatrixView x, ConstMatrixView y) {
     in = buffer + t.a;
   }
   optimizer_->count_step();
-  output_ = nullptr;  // the layers' own buffers do not hold this step: backward() needs a forward()
   if (!finite(check, widest) || !std::isfinite(narrow_check)) {
     throw DivergedError(
         "training diverged: the update made a weight NaN or Inf (try a smaller learning rate); "

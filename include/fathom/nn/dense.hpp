@@ -37,10 +37,12 @@ class Dense final : public Layer {
   const ParamRef& W_ref() const { return W_; }
   const ParamRef& b_ref() const { return b_; }
 
-  // The pre-activations V and outputs Y of the last forward (units × n).
+  // The pre-activations V and outputs Y of the last forward (units × n), and the deltas
+  // δ = ∂C/∂V of the last backward. (Sequential::train_step
+  // on one sample with plain SGD, for nets of Dense layers up to 64 wide, updates the weights
+  // without writing them: to inspect a step, use the four verbs.)
   ConstMatrixView V() const { return ConstMatrixView(V_.data(), V_.rows(), n_); }
   ConstMatrixView Y() const { return ConstMatrixView(Y_.data(), Y_.rows(), n_); }
-  // The deltas δ = ∂C/∂V of the last backward (units × n).
   ConstMatrixView delta() const { return ConstMatrixView(delta_.data(), delta_.rows(), n_); }
 
   void build(Index input_dim, Parameters& params) override;

@@ -108,8 +108,9 @@ class Sequential {
 
   // One mini-batch: forward, zero_grad, backward, step. Returns the batch loss (before the step).
   // A single sample with plain SGD (no momentum, decay or clipping) takes the online path:
-  // the same update, w −= η δ xᵀ, written straight into the weights from the deltas (the
-  // gradient buffer is then not written; the four verbs below always fill it).
+  // the same update, w −= η δ xᵀ, written straight into the weights from the deltas. The
+  // gradient buffer is then not written, and for nets of Dense layers up to 64 wide neither are
+  // the layers' V/Y/delta buffers; the four verbs below always fill all of them.
   double train_step(ConstMatrixView x, ConstMatrixView y);
   // The four verbs, for a loop of one's own. x is used as given (no input scaling).
   ConstMatrixView forward(ConstMatrixView x, bool training = false);
@@ -176,6 +177,11 @@ class Sequential {
   // Where each layer's input of the last forward lives, and the model's output.
   std::vector<const Scalar*> inputs_;
   const Scalar* output_ = nullptr;
+  // The outputs of the last train_step (outputs × its batch), wherever that path left them:
+  // fit() feeds them to the metrics. The tiny path keeps them in tiny_buffer_.
+  const Scalar* train_output_ = nullptr;
+  // Every layer with parameters is a Dense layer, so the online paths can update them all.
+  bool online_ok_ = false;
   Index last_n_ = 0;
   Index max_width_ = 0;
   const Dense* output_dense_ = nullptr;
