@@ -51,6 +51,20 @@ TEST(BadInput, EmptyAndNonFiniteData) {
   expect_error<DataError>([&] { model.fit(Matrix::Zero(3, 5), y); }, "Inf at sample 4");
 }
 
+// predict checks each batch as it reaches it: the error still names the sample in x, and a
+// non-finite value in the last batch is caught as surely as one in the first.
+TEST(BadInput, NonFiniteDataInALaterPredictBatch) {
+  auto model = small_model();
+  Matrix x = Matrix::Ones(3, 10);
+  x(2, 7) = -std::numeric_limits<float>::infinity();
+  expect_error<DataError>([&] { model.predict(x, 3); }, "prediction data: x has Inf at sample 7, row 2");
+  x(2, 7) = 1;
+  x(0, 9) = std::numeric_limits<float>::quiet_NaN();
+  expect_error<DataError>([&] { model.predict(x, 4); }, "NaN at sample 9, row 0");
+  expect_error<DataError>([&] { model.predict_classes(x); }, "NaN at sample 9, row 0");
+  expect_error<DataError>([&] { model.evaluate(x, Matrix::Zero(2, 10)); }, "NaN at sample 9, row 0");
+}
+
 TEST(BadInput, InvalidHyperparameters) {
   auto model = small_model();
   const Matrix x = Matrix::Zero(3, 5), y = Matrix::Zero(2, 5);

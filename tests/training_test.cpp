@@ -203,6 +203,37 @@ TEST(Dropout, InvertedInTrainingIdentityAtInference) {
   EXPECT_EQ(Matrix(model.forward(cview(x), false)), x);  // identity at inference
 }
 
+// predict and evaluate read x in place when no input scaling is set and copy-and-scale each
+// batch when one is: both give forward()'s outputs on the (scaled) data at every batch size.
+TEST(Predict, SameOutputsAtEveryBatchSizeWithAndWithoutScaling) {
+  Sequential model(6, 4);
+  model.add(Dense(5, "tanh"));
+  model.add(Dropout(0.5f));
+  model.add(Dense(3, "softmax"));
+  model.compile({.loss = "cce", .optimizer = "sgd", .metrics = {"accuracy"}});
+  Rng rng(9);
+  Matrix x(6, 11);
+  for (Index i = 0; i < x.size(); ++i) x.data()[i] = static_cast<Scalar>(rng.normal() * 3 + 1);
+  Matrix y = Matrix::Zero(3, 11);
+  for (Index j = 0; j < 11; ++j) y(j % 3, j) = 1;
+  const Matrix original = x;
+  for (const bool scaled : {false, true}) {
+    model.info.scaling = InputScaling::fit(x, scaled ? "standard" : "none");
+    Matrix input = x;
+    model.info.scaling.apply(view(input));
+    const Matrix expected = model.forward(cview(input), false);
+    const Logs whole = model.evaluate(x, y, 11);
+    for (const Index batch : {Index(1), Index(4), Index(11), Sequential::kInferenceBatch}) {
+      const Matrix out = model.predict(x, batch);
+      EXPECT_TRUE(out.isApprox(expected, 1e-6f)) << "scaled " << scaled << ", batch " << batch;
+      const Logs logs = model.evaluate(x, y, batch);
+      EXPECT_NEAR(logs.at("loss"), whole.at("loss"), 1e-6) << "scaled " << scaled << ", batch " << batch;
+      EXPECT_EQ(logs.at("accuracy"), whole.at("accuracy"));
+    }
+    EXPECT_TRUE(x == original) << "predict and evaluate must not write into the user's x";
+  }
+}
+
 TEST(Summary, ListsLayersShapesAndParameterCounts) {
   Sequential model(784);
   model.add(Dense(256, "relu"));

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "../core/finite.hpp"
 #include "fathom/core/error.hpp"
 #include "fathom/core/gemm.hpp"
 
@@ -97,20 +98,12 @@ void Dense::backward(ConstMatrixView X, ConstMatrixView grad, bool grad_is_delta
     gemm(Trans::Yes, Trans::No, 1, cview(params.value(W_)), cview(delta), 0, *dX);  // BP2: Wᵀ·δ
 }
 
-namespace {
-// x − x is 0 for finite x and NaN otherwise; the sum is a vectorised reduction.
-bool finite(const Scalar* x, Index n) {
-  const auto a = Eigen::Map<const Eigen::ArrayXf>(x, n);
-  return std::isfinite((a - a).sum());
-}
-}  // namespace
-
 bool Dense::backward_deltas(ConstMatrixView X, ConstMatrixView grad, bool grad_is_delta, Parameters& params,
                             MatrixView* dX) {
   const MatrixView delta = compute_delta(X, grad, grad_is_delta);
   if (dX != nullptr)
     gemm(Trans::Yes, Trans::No, 1, cview(params.value(W_)), cview(delta), 0, *dX);  // BP2: Wᵀ·δ (old W)
-  return finite(delta.data(), delta.size());
+  return detail::all_finite({delta.data(), static_cast<std::size_t>(delta.size())});
 }
 
 // W −= η δ xᵀ column by column (an axpy per input); an input of exactly 0 leaves its column as
@@ -144,7 +137,7 @@ bool Dense::apply_sgd(ConstMatrixView X, Scalar learning_rate, Parameters& param
       check[i] += v - v;
     }
   }
-  return finite(check, units);
+  return detail::all_finite({check, static_cast<std::size_t>(units)});
 }
 
 std::string Dense::config_json() const {

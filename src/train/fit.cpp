@@ -5,6 +5,7 @@
 #include <cstring>
 #include <numeric>
 
+#include "../core/finite.hpp"
 #include "fathom/core/error.hpp"
 #include "fathom/train/callbacks.hpp"
 #include "fathom/train/sequential.hpp"
@@ -12,13 +13,16 @@
 namespace fathom {
 namespace {
 
-void check_finite(const Matrix& m, const char* what, const char* name) {
+// Throws a DataError naming the first NaN or Inf of m (its sample counted from first_sample).
+// A vectorised scan first; the element-by-element search only when it finds something.
+void check_finite(ConstMatrixView m, const char* what, const char* name, Index first_sample = 0) {
+  if (detail::all_finite({m.data(), static_cast<std::size_t>(m.size())})) return;
   for (Index j = 0; j < m.cols(); ++j) {
     for (Index i = 0; i < m.rows(); ++i) {
       if (!std::isfinite(m(i, j))) {
         throw DataError(std::string(what) + " data: " + name + " has " +
-                        (std::isnan(m(i, j)) ? "NaN" : "Inf") + " at sample " + std::to_string(j) + ", row " +
-                        std::to_string(i));
+                        (std::isnan(m(i, j)) ? "NaN" : "Inf") + " at sample " + std::to_string(first_sample + j) +
+                        ", row " + std::to_string(i));
       }
     }
   }
@@ -40,8 +44,8 @@ void Sequential::check_data(const Matrix& x, const Matrix& y, const char* what) 
     throw ShapeError(std::string(what) + " data: x has " + std::to_string(x.cols()) + " samples but y has " +
                      std::to_string(y.cols()));
   }
-  check_finite(x, what, "x");
-  check_finite(y, what, "y");
+  check_finite(view(x), what, "x");
+  check_finite(view(y), what, "y");
 }
 
 ConstMatrixView Sequential::gather(ConstMatrixView x, Index start, Index n, bool ordered, Matrix& buffer) {
@@ -56,6 +60,11 @@ ConstMatrixView Sequential::gather(ConstMatrixView x, Index start, Index n, bool
   }
   if (&buffer == &batch_x_) info.scaling.apply(out);
   return cview(out);
+}
+
+ConstMatrixView Sequential::input_batch(ConstMatrixView x, Index start, Index n) {
+  if (!info.scaling.enabled()) return ConstMatrixView(x.data() + start * x.rows(), x.rows(), n);
+  return gather(x, start, n, false, batch_x_);
 }
 
 History Sequential::fit(const Matrix& x, const Matrix& y, const FitOptions& options) {
@@ -119,7 +128,7 @@ History Sequential::fit(const Matrix& x, const Matrix& y, const FitOptions& opti
     Logs logs{{"loss", loss_sum / double(n)}};
     for (auto& m : metrics_) logs[m->name()] = m->result();
     if (has_val) {
-      for (const auto& [key, value] : evaluate_view(x_val, y_val, 256)) logs["val_" + key] = value;
+      for (const auto& [key, value] : evaluate_view(x_val, y_val, kInferenceBatch)) logs["val_" + key] = value;
     }
     logs["lr"] = optimizer_->learning_rate();
     fit_history.append(epoch, logs);
@@ -139,7 +148,7 @@ Logs Sequential::evaluate_view(ConstMatrixView x, ConstMatrixView y, Index batch
   double loss_sum = 0;
   for (Index start = 0; start < n; start += batch) {
     const Index nb = std::min(batch, n - start);
-    ConstMatrixView A = forward(gather(x, start, nb, false, batch_x_), false);
+    ConstMatrixView A = forward(input_batch(x, start, nb), false);
     ConstMatrixView T(y.data() + start * y.rows(), y.rows(), nb);
     loss_sum += batch_loss(A, T) * double(nb);
     for (auto& m : metrics_) m->update(A, T);
@@ -162,7 +171,6 @@ Matrix Sequential::predict(const Matrix& x, Index batch_size) {
     throw ShapeError("predict: the model expects " + std::to_string(input_dim_) +
                      " inputs per sample, x has " + std::to_string(x.rows()) + " rows");
   }
-  check_finite(x, "prediction", "x");
   const Index n = x.cols();
   Matrix out(output_dim(), n);
   if (n == 0) return out;
@@ -170,7 +178,10 @@ Matrix Sequential::predict(const Matrix& x, Index batch_size) {
   reserve(batch);
   for (Index start = 0; start < n; start += batch) {
     const Index nb = std::min(batch, n - start);
-    ConstMatrixView A = forward(gather(view(x), start, nb, false, batch_x_), false);
+    // Each batch is checked for NaN/Inf just before its forward pass reads it: one trip
+    // through memory for the data instead of two.
+    check_finite(ConstMatrixView(x.data() + start * x.rows(), x.rows(), nb), "prediction", "x", start);
+    ConstMatrixView A = forward(input_batch(view(x), start, nb), false);
     out.middleCols(start, nb) = A;
   }
   return out;

@@ -9,7 +9,7 @@
 #include <sstream>
 #include <utility>
 
-#include "../core/parallel.hpp"
+#include "../core/finite.hpp"
 #include "fathom/core/error.hpp"
 #include "fathom/core/threads.hpp"
 #include "fathom/nn/dense.hpp"
@@ -211,24 +211,10 @@ double Sequential::backward_impl(ConstMatrixView y, bool param_grads) {
   return loss;
 }
 
-namespace {
-// True when every value is finite: x − x is 0 for finite x and NaN for NaN or ±Inf, and the
-// sum of those is a vectorised reduction (a per-element isfinite loop is not vectorised). A
-// large arena is scanned in blocks shared among fathom's threads.
-bool all_finite(std::span<const Scalar> x) {
-  constexpr std::size_t kBlock = 4096;
-  const auto blocks = static_cast<std::int64_t>((x.size() + kBlock - 1) / kBlock);
-  return std::isfinite(detail::parallel_sum(blocks, threads_for_elements(x.size()), [&](std::int64_t b) {
-    const std::size_t at = static_cast<std::size_t>(b) * kBlock;
-    const auto a = Eigen::Map<const Eigen::ArrayXf>(x.data() + at, static_cast<Index>(std::min(kBlock, x.size() - at)));
-    return (a - a).sum();
-  }));
-}
-}  // namespace
 
 void Sequential::step() {
   require_compiled("step");
-  if (!all_finite(std::as_const(*params_).grads())) {
+  if (!detail::all_finite(std::as_const(*params_).grads())) {
     throw DivergedError(
         "training diverged: a gradient is NaN or Inf (try a smaller learning rate); "
         "the weights were left as they were before this step");
@@ -273,7 +259,7 @@ double Sequential::online_step(ConstMatrixView y) {
   // δ xᵀ is finite when every δ and every layer input is (a NaN pixel can pass a ReLU as 0).
   bool inputs_finite = true;
   for (std::size_t k = 0; k < layers_.size(); ++k) {
-    inputs_finite &= all_finite({inputs_[k], static_cast<std::size_t>(layers_[k]->input_dim())});
+    inputs_finite &= detail::all_finite({inputs_[k], static_cast<std::size_t>(layers_[k]->input_dim())});
   }
   if (!deltas_finite_ || !inputs_finite) {
     throw DivergedError(

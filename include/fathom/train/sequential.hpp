@@ -98,11 +98,15 @@ class Sequential {
   // that overflows the weights themselves is reported right after it.
   History fit(const Matrix& x, const Matrix& y, const FitOptions& options = {});
   // "loss" and every compiled metric, over the whole of x, y.
-  Logs evaluate(const Matrix& x, const Matrix& y, Index batch_size = 256);
+  // evaluate and predict run the network on batch_size samples at a time (only memory depends
+  // on it: ~10 MB of buffers for 784-256-128-10 at the default). Batches of 1,024 rather
+  // than 256 give the threads wider products: 2-thread predict() 26 → 23 ms on 10,000 images.
+  static constexpr Index kInferenceBatch = 1024;
+  Logs evaluate(const Matrix& x, const Matrix& y, Index batch_size = kInferenceBatch);
   // Outputs (outputs × n) for inputs x (inputs × n).
-  Matrix predict(const Matrix& x, Index batch_size = 256);
+  Matrix predict(const Matrix& x, Index batch_size = kInferenceBatch);
   // argmax per column (one output: threshold 0.5).
-  std::vector<Index> predict_classes(const Matrix& x, Index batch_size = 256);
+  std::vector<Index> predict_classes(const Matrix& x, Index batch_size = kInferenceBatch);
   // Keras-like table: layer, output shape, parameters, activation; totals; loss, optimizer.
   std::string summary() const;
 
@@ -159,6 +163,9 @@ class Sequential {
   // Copies columns [start, start + n) of x (or the columns order_[start..] when `ordered`)
   // into batch_x_ and applies the input scaling.
   ConstMatrixView gather(ConstMatrixView x, Index start, Index n, bool ordered, Matrix& buffer);
+  // Columns [start, start + n) of x in file order, as the network's input: x's own memory when
+  // no input scaling is set (no copy), else gathered and scaled into batch_x_.
+  ConstMatrixView input_batch(ConstMatrixView x, Index start, Index n);
   Logs evaluate_view(ConstMatrixView x, ConstMatrixView y, Index batch_size);
 
   Index input_dim_;
