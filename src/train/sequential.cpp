@@ -211,7 +211,6 @@ double Sequential::backward_impl(ConstMatrixView y, bool param_grads) {
   return loss;
 }
 
-
 void Sequential::step() {
   require_compiled("step");
   if (!detail::all_finite(std::as_const(*params_).grads())) {
