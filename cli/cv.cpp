@@ -113,8 +113,7 @@ int run_cv(CvArgs& a) {
       std::vector<Index> train_idx, val_idx;
       for (Index i = 0; i < n; ++i) (i % a.folds == f ? val_idx : train_idx).push_back(order[i]);
       const Dataset tr = columns(data, train_idx), va = columns(data, val_idx);
-      auto model = build_model(t, {LayerSpec{width, Activation(a.activation)}, *output}, tr, task);
-      model->info.scaling = fit_scaling(t, tr, tr.samples());
+      auto model = build_model(t, {LayerSpec{width, Activation(a.activation)}, *output}, tr, task, tr.samples());
       model->fit(tr.x, tr.y, {.epochs = t.epochs, .batch_size = t.batch_size});
       scores.push_back(model->evaluate(va.x, va.y).at(metric));
     }
@@ -133,8 +132,8 @@ int run_cv(CvArgs& a) {
   std::cout << "chosen: " << best_width << " hidden units (" << metric << ' ' << std::setprecision(4) << best
             << ")\n";
   if (!t.save.empty()) {
-    auto model = build_model(t, {LayerSpec{best_width, Activation(a.activation)}, *output}, data, task);
-    model->info.scaling = fit_scaling(t, data, data.samples());
+    auto model =
+        build_model(t, {LayerSpec{best_width, Activation(a.activation)}, *output}, data, task, data.samples());
     model->fit(data.x, data.y, {.epochs = t.epochs, .batch_size = t.batch_size});
     save_model(*model, t.save);
     std::cerr << "trained " << best_width << " hidden units on all " << n << " samples; saved " << t.save

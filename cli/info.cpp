@@ -40,7 +40,7 @@ int run_info(const InfoArgs& args) {
   const Sequential model = load_model(args.model);
   const ModelInfo& info = model.info;
   std::ostringstream out;
-  out << model.summary();
+  out << fathom::summary(model);
   out << "Iterations: " << model.optimizer().iterations() << '\n';
   const Task task = model_task(model);
   out << "Task: " << task_name(task) << (info.task.empty() ? " (inferred)" : "") << '\n';
@@ -52,8 +52,10 @@ int run_info(const InfoArgs& args) {
       << (info.feature_names.empty() ? std::to_string(model.input_dim()) + " (unnamed)"
                                      : name_list(info.feature_names))
       << '\n';
-  out << "Input scaling: " << info.scaling.method;
-  if (info.scaling.enabled()) out << " (" << info.scaling.offset.size() << " features, stored in the model)";
+  const auto* normalization =
+      model.layer_count() > 0 ? dynamic_cast<const Normalization*>(&model.layer(0)) : nullptr;
+  out << "Input scaling: " << (normalization ? normalization->scaling().method : "none");
+  if (normalization) out << " (" << model.input_dim() << " features, the model's normalization layer)";
   out << '\n';
 
   const History& h = model.history;

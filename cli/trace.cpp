@@ -148,6 +148,7 @@ std::vector<Dense*> dense_layers(Sequential& model, bool force) {
                      ": the printout would be unreadable (use --force to trace anyway)");
   }
   for (std::size_t i = 0; i < model.layer_count(); ++i) {
+    if (i == 0 && dynamic_cast<const Normalization*>(&model.layer(0)) != nullptr) continue;  // input scaling
     auto* dense = dynamic_cast<Dense*>(&model.layer(i));
     if (dense == nullptr) {
       throw UsageError("trace: layer \"" + model.layer(i).name() + "\" is a " + model.layer(i).type() +
@@ -169,7 +170,7 @@ struct Sample {
 
 // One training step, printed: forward, backward (the deltas use the old weights), update.
 void trace_step(Sequential& model, const std::vector<Dense*>& layers, const Sample& s,
-                const InputScaling& scaling, double lr, double momentum, std::vector<Rows>& last_change,
+                const Normalization* scaling, double lr, double momentum, std::vector<Rows>& last_change,
                 int step, int steps) {
   Parameters& p = model.parameters();
   const std::size_t L = layers.size();
@@ -179,9 +180,10 @@ void trace_step(Sequential& model, const std::vector<Dense*>& layers, const Samp
 
   std::cout << "step " << step << " of " << steps << ": x = " << vec(s.x) << ", target t = " << vec(s.t)
             << '\n';
-  if (scaling.enabled()) {
-    scaling.apply(view(x));
-    std::cout << "  input scaled with the model's " << scaling.method
+  const Matrix x_given = x;  // the model's normalization layer scales it in the forward pass
+  if (scaling != nullptr) {
+    scaling->scaling().apply(view(x));
+    std::cout << "  input scaled with the model's " << scaling->scaling().method
               << " scaling: x = " << vec(column(cview(x))) << '\n';
   }
 
@@ -189,7 +191,7 @@ void trace_step(Sequential& model, const std::vector<Dense*>& layers, const Samp
   for (const Dense* d : layers) old_w.push_back(lecture_weights(*d, p));
 
   // The four verbs rather than train_step, so the gradients can be read before the update.
-  model.forward(cview(x), true);
+  model.forward(cview(x_given), true);
   model.zero_grad();
   const double cost = model.backward(cview(t));
 
@@ -336,9 +338,10 @@ int run_trace(const TraceArgs& a) {
                "  so at the output δ = (t − o) φ'(v) for mse; below, ε = −Wᵀδ of the layer above (old W);\n"
                "  ΔW = η δ y_inᵀ + α ΔW(t−1), applied to every weight after all deltas are known.\n"
                "  Weights: one row per unit, columns (bias, from input 1, from input 2, …).\n";
-  if (model.info.scaling.enabled()) {
-    std::cout << "inputs: the model's " << model.info.scaling.method
-              << " scaling is applied to --sample before the forward pass\n";
+  const auto* scaling = dynamic_cast<const Normalization*>(&model.layer(0));
+  if (scaling != nullptr) {
+    std::cout << "inputs: the model's " << scaling->scaling().method
+              << " scaling (its normalization layer) is applied to --sample before the forward pass\n";
   }
   std::cout << "\ninitial weights\n";
   print_weights(layers, model.parameters());
@@ -346,7 +349,7 @@ int run_trace(const TraceArgs& a) {
 
   std::vector<Rows> last_change(layers.size());
   for (int step = 0; step < steps; ++step) {
-    trace_step(model, layers, samples[std::size_t(step) % samples.size()], model.info.scaling, lr, momentum,
+    trace_step(model, layers, samples[std::size_t(step) % samples.size()], scaling, lr, momentum,
                last_change, step + 1, steps);
   }
   return kOk;

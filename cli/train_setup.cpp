@@ -63,8 +63,10 @@ void apply_targets_range(const std::string& range, Matrix& y) {
 }
 
 std::unique_ptr<Sequential> build_model(const TrainArgs& args, const std::vector<LayerSpec>& layers,
-                                        const Dataset& data, Task task) {
+                                        const Dataset& data, Task task, Index scaling_samples) {
   auto model = std::make_unique<Sequential>(data.features(), args.seed);
+  InputScaling scaling = fit_scaling(args, data, scaling_samples);
+  if (scaling.enabled()) model->add(Normalization(std::move(scaling)));
   Initializer kernel = Initializer::glorot_uniform();
   if (!args.init.empty()) {
     try {
@@ -245,13 +247,12 @@ TrainSetup prepare_training(TrainArgs& args) {
                                       : Index(std::floor(double(s.train.samples()) * args.validation_split));
   s.has_validation = s.validation_samples > 0;
   if (!s.model) {
-    s.model = build_model(args, layers, s.train, s.task);
+    s.model = build_model(args, layers, s.train, s.task,
+                          s.train.samples() - (s.validation ? 0 : s.validation_samples));
     if (!args.targets_range.empty()) {
       std::tie(s.model->info.targets_low, s.model->info.targets_high) =
           parse_targets_range(args.targets_range);
     }
-    s.model->info.scaling =
-        fit_scaling(args, s.train, s.train.samples() - (s.validation ? 0 : s.validation_samples));
   }
   return s;
 }

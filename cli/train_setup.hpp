@@ -51,9 +51,11 @@ struct TrainSetup {
 // the output layer fits the targets.
 TrainSetup prepare_training(TrainArgs& args);
 
-// Builds and compiles a fresh network for `data` from the flags (used by cv for each fold).
+// Builds and compiles a fresh network for `data` from the flags (used by cv for each fold): a
+// Normalization layer fitted on the first scaling_samples samples (--scale), then the Dense
+// layers.
 std::unique_ptr<Sequential> build_model(const TrainArgs& args, const std::vector<LayerSpec>& layers,
-                                        const Dataset& data, Task task);
+                                        const Dataset& data, Task task, Index scaling_samples);
 
 // The target encoding a task and output layer need.
 TargetEncoding encoding_for(Task task, Index outputs);

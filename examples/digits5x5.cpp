@@ -47,7 +47,7 @@ int main(int argc, char** argv) try {
   model.add(fathom::Dense(5, "softmax"));
   model.compile(
       {.loss = "cce", .optimizer = fathom::Adam({.learning_rate = 0.01f}), .metrics = {"accuracy"}});
-  std::cout << model.summary() << '\n';
+  std::cout << fathom::summary(model) << '\n';
 
   fathom::ProgressLogger progress(std::cout, /*every=*/50);
   model.fit(x, y, {.epochs = 200, .batch_size = 5, .callbacks = {&progress}});

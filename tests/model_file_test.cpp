@@ -19,10 +19,12 @@
 #include "fathom/core/error.hpp"
 #include "fathom/io/atomic_file.hpp"
 #include "fathom/nn/dense.hpp"
+#include "fathom/nn/normalization.hpp"
 #include "fathom/nn/dropout.hpp"
 #include "fathom/optim/adaptive.hpp"
 #include "fathom/optim/sgd.hpp"
 #include "fathom/train/sequential.hpp"
+#include "fathom/train/summary.hpp"
 
 namespace fs = std::filesystem;
 using fathom::Dense;
@@ -88,15 +90,6 @@ bool same_bits(const fathom::Vector& a, const fathom::Vector& b) {
 
 // 4 inputs → 8 relu → dropout → 3 softmax, trained with Adam, so every part of the file
 // (optimizer moments, rng state consumed by dropout and shuffling, history) is non-trivial.
-Sequential make_model() {
-  Sequential m(4, 1234);
-  m.add(Dense(8, "relu"));
-  m.add(Dropout(0.25f));
-  m.add(Dense(3, "softmax"));
-  m.compile({.loss = "cce", .optimizer = fathom::Adam({.learning_rate = 0.01f}), .metrics = {"accuracy"}});
-  return m;
-}
-
 struct Data {
   Matrix x, y;
 };
@@ -108,6 +101,17 @@ Data make_data() {
     d.y(static_cast<Index>(rng.below(3)), j) = 1;
   }
   return d;
+}
+
+// Input scaling (a Normalization layer fitted on the data), Dense, Dropout, Dense.
+Sequential make_model() {
+  Sequential m(4, 1234);
+  m.add(fathom::Normalization::adapt(make_data().x, "standard"));
+  m.add(Dense(8, "relu"));
+  m.add(Dropout(0.25f));
+  m.add(Dense(3, "softmax"));
+  m.compile({.loss = "cce", .optimizer = fathom::Adam({.learning_rate = 0.01f}), .metrics = {"accuracy"}});
+  return m;
 }
 
 class ModelFileTest : public ::testing::Test {
@@ -126,7 +130,6 @@ class ModelFileTest : public ::testing::Test {
   std::string saved_model(const std::string& path) {
     Sequential m = make_model();
     const Data d = make_data();
-    m.info.scaling = fathom::InputScaling::fit(d.x, "standard");
     m.info.class_names = {"setosa", "versicolor", "virginica"};
     m.info.task = "classify";
     m.fit(d.x, d.y, {.epochs = 2, .batch_size = 8});
@@ -160,7 +163,6 @@ class ModelFileTest : public ::testing::Test {
 TEST_F(ModelFileTest, RoundTripIsBitExact) {
   Sequential m = make_model();
   const Data d = make_data();
-  m.info.scaling = fathom::InputScaling::fit(d.x, "standard");
   m.info.class_names = {"setosa", "versicolor", "virginica"};
   m.info.task = "classify";
   m.fit(d.x, d.y, {.epochs = 3, .batch_size = 8, .validation_split = 0.25});
@@ -196,9 +198,14 @@ TEST_F(ModelFileTest, RoundTripIsBitExact) {
   EXPECT_EQ(r.metric_names(), m.metric_names());
   EXPECT_EQ(r.info.task, "classify");
   EXPECT_EQ(r.info.class_names, m.info.class_names);
-  EXPECT_EQ(r.info.scaling.method, "standard");
-  EXPECT_TRUE(same_bits(r.info.scaling.offset, m.info.scaling.offset));
-  EXPECT_TRUE(same_bits(r.info.scaling.scale, m.info.scaling.scale));
+  const auto* rn = dynamic_cast<const fathom::Normalization*>(&r.layer(0));
+  const auto* mn = dynamic_cast<const fathom::Normalization*>(&m.layer(0));
+  ASSERT_NE(rn, nullptr);
+  ASSERT_NE(mn, nullptr);
+  EXPECT_EQ(rn->scaling().method, "standard");
+  EXPECT_TRUE(same_bits(rn->scaling().offset, mn->scaling().offset));
+  EXPECT_TRUE(same_bits(rn->scaling().scale, mn->scaling().scale));
+  EXPECT_TRUE(r.predict(d.x) == m.predict(d.x));  // the loaded model scales its inputs as the saved one
   EXPECT_EQ(r.history.epochs, m.history.epochs);
   EXPECT_EQ(r.history.values, m.history.values);  // doubles compared exactly
   EXPECT_TRUE(r.history.has("val_loss"));
@@ -208,7 +215,7 @@ TEST_F(ModelFileTest, RoundTripIsBitExact) {
   EXPECT_EQ(a.has_spare, b.has_spare);
   EXPECT_EQ(std::memcmp(&a.spare, &b.spare, sizeof a.spare), 0);
 
-  EXPECT_EQ(r.summary(), m.summary());
+  EXPECT_EQ(fathom::summary(r), fathom::summary(m));
   const Matrix pm = m.predict(d.x), pr = r.predict(d.x);
   EXPECT_EQ(std::memcmp(pm.data(), pr.data(), sizeof(Scalar) * static_cast<std::size_t>(pm.size())), 0);
 
@@ -227,17 +234,17 @@ TEST_F(ModelFileTest, RoundTripOfUntrainedModelWithDefaults) {
   EXPECT_TRUE(same_bits(r.parameters().values(), m.parameters().values()));
   EXPECT_EQ(r.optimizer().name(), "sgd");
   EXPECT_EQ(r.optimizer().iterations(), 0);
-  EXPECT_EQ(r.info.scaling.method, "none");
+  EXPECT_EQ(r.layer_count(), 1u);  // no input scaling layer
   EXPECT_TRUE(r.info.class_names.empty());
   EXPECT_EQ(r.history.size(), 0u);
-  EXPECT_EQ(r.summary(), m.summary());
+  EXPECT_EQ(fathom::summary(r), fathom::summary(m));
 }
 
 TEST_F(ModelFileTest, LayoutMatchesTheDocumentedFormat) {
   const std::string b = saved_model(file("m.fathom"));
   ASSERT_GE(b.size(), 36u);
   EXPECT_EQ(b.substr(0, 8), std::string("FATHOM\0\x1a", 8));
-  EXPECT_EQ(get_u32(b, 8), 1u);   // format version
+  EXPECT_EQ(get_u32(b, 8), 2u);   // format version
   EXPECT_EQ(get_u32(b, 12), 0u);  // flags
   const std::uint64_t json_bytes = get_u64(b, 16), data_bytes = get_u64(b, 24);
   EXPECT_EQ(json_bytes % 8, 0u);
@@ -248,7 +255,7 @@ TEST_F(ModelFileTest, LayoutMatchesTheDocumentedFormat) {
   const json meta = json::parse(b.substr(32, json_bytes));
   const Sequential m = fathom::load_model(file("m.fathom"));
   EXPECT_EQ(meta.at("input_dim"), 4);
-  EXPECT_EQ(meta.at("layers").size(), 3u);
+  EXPECT_EQ(meta.at("layers").size(), 4u);  // normalization, dense, dropout, dense
   EXPECT_EQ(meta.at("loss"), "cce");
   EXPECT_EQ(meta.at("optimizer").at("name"), "adam");
   // Arrays are back to back: the parameters, then each optimizer state buffer.
@@ -369,9 +376,9 @@ TEST_F(ModelFileTest, FlippedByteFailsTheChecksum) {
 
 TEST_F(ModelFileTest, NewerFormatVersion) {
   std::string b = saved_model(file("m.fathom"));
-  set_u32(b, 8, 2);
+  set_u32(b, 8, 3);
   fix_checksum(b);  // a well-formed file from a future fathom: the version check must fire
-  EXPECT_CONTAINS(load_error_of(b), "format version 2 is newer than this fathom supports (1)");
+  EXPECT_CONTAINS(load_error_of(b), "format version 3 is newer than this fathom supports (2)");
 }
 
 TEST_F(ModelFileTest, MalformedMetadataJson) {
@@ -387,7 +394,7 @@ TEST_F(ModelFileTest, MetadataThatDoesNotFitTheArchitecture) {
                   "tensor 0 is");
   EXPECT_CONTAINS(load_error_of(with_metadata(b, [](json& m) { m["tensors"].erase(0); })),
                   "tensor table has");
-  EXPECT_CONTAINS(load_error_of(with_metadata(b, [](json& m) { m["layers"][2]["config"]["units"] = 5; })),
+  EXPECT_CONTAINS(load_error_of(with_metadata(b, [](json& m) { m["layers"][3]["config"]["units"] = 5; })),
                   "tensor");
   EXPECT_CONTAINS(load_error_of(with_metadata(b, [](json& m) { m["arrays"][1]["count"] = 3; })),
                   "float array 1");

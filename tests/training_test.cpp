@@ -203,14 +203,9 @@ TEST(Dropout, InvertedInTrainingIdentityAtInference) {
   EXPECT_EQ(Matrix(model.forward(cview(x), false)), x);  // identity at inference
 }
 
-// predict and evaluate read x in place when no input scaling is set and copy-and-scale each
-// batch when one is: both give forward()'s outputs on the (scaled) data at every batch size.
+// predict and evaluate give forward()'s outputs at every batch size, with and without a
+// Normalization layer (input scaling inside the network), and never write into x.
 TEST(Predict, SameOutputsAtEveryBatchSizeWithAndWithoutScaling) {
-  Sequential model(6, 4);
-  model.add(Dense(5, "tanh"));
-  model.add(Dropout(0.5f));
-  model.add(Dense(3, "softmax"));
-  model.compile({.loss = "cce", .optimizer = "sgd", .metrics = {"accuracy"}});
   Rng rng(9);
   Matrix x(6, 11);
   for (Index i = 0; i < x.size(); ++i) x.data()[i] = static_cast<Scalar>(rng.normal() * 3 + 1);
@@ -218,10 +213,13 @@ TEST(Predict, SameOutputsAtEveryBatchSizeWithAndWithoutScaling) {
   for (Index j = 0; j < 11; ++j) y(j % 3, j) = 1;
   const Matrix original = x;
   for (const bool scaled : {false, true}) {
-    model.info.scaling = InputScaling::fit(x, scaled ? "standard" : "none");
-    Matrix input = x;
-    model.info.scaling.apply(view(input));
-    const Matrix expected = model.forward(cview(input), false);
+    Sequential model(6, 4);
+    if (scaled) model.add(Normalization::adapt(x, "standard"));
+    model.add(Dense(5, "tanh"));
+    model.add(Dropout(0.5f));
+    model.add(Dense(3, "softmax"));
+    model.compile({.loss = "cce", .optimizer = "sgd", .metrics = {"accuracy"}});
+    const Matrix expected = model.forward(cview(x), false);
     const Logs whole = model.evaluate(x, y, 11);
     for (const Index batch : {Index(1), Index(4), Index(11), Sequential::kInferenceBatch}) {
       const Matrix out = model.predict(x, batch);
@@ -234,13 +232,51 @@ TEST(Predict, SameOutputsAtEveryBatchSizeWithAndWithoutScaling) {
   }
 }
 
+// The Normalization layer: (x − mean)/sd per feature, the same inputs for forward, train_step,
+// predict and evaluate, and its backward scales the gradient (checked by finite differences).
+TEST(Normalization, ScalesEveryPathAndBackpropagates) {
+  Rng rng(3);
+  Matrix x(3, 50);
+  for (Index i = 0; i < x.size(); ++i) x.data()[i] = static_cast<Scalar>(rng.normal() * (1 + i % 3) * 4 + 10);
+  const Normalization norm = Normalization::adapt(x, "standard");
+  for (Index i = 0; i < 3; ++i) {
+    const auto row = x.row(i).cast<double>();
+    const double mean = row.mean(), sd = std::sqrt((row.array() - mean).square().mean());
+    EXPECT_NEAR(norm.scaling().offset[i], mean, 1e-4 * std::abs(mean));
+    EXPECT_NEAR(norm.scaling().scale[i], 1 / sd, 1e-4 / sd);
+  }
+  Sequential with(3, 5), without(3, 5);
+  with.add(norm);
+  for (Sequential* m : {&with, &without}) {
+    m->add(Dense(4, "tanh"));
+    m->add(Dense(1));
+    m->compile({.loss = "mse", .optimizer = SGD({.learning_rate = 0.05f})});
+  }
+  Matrix scaled = x;
+  norm.scaling().apply(view(scaled));
+  const Matrix y = x.row(0) * 0.1f;
+  // The same weights (the Normalization layer has none): the model with the layer on raw x
+  // behaves as the one without it on pre-scaled x, on every path.
+  EXPECT_TRUE(with.predict(x).isApprox(without.predict(scaled), 1e-5f));
+  for (Index j = 0; j < 5; ++j) {  // online backprop (batch 1, plain SGD)
+    const ConstMatrixView yj(y.data() + j, 1, 1);
+    with.train_step(ConstMatrixView(x.data() + 3 * j, 3, 1), yj);
+    without.train_step(ConstMatrixView(scaled.data() + 3 * j, 3, 1), yj);
+  }
+  with.fit(x, y, {.epochs = 2, .batch_size = 8});
+  without.fit(scaled, y, {.epochs = 2, .batch_size = 8});
+  const auto a = with.parameters().values(), b = without.parameters().values();
+  for (std::size_t i = 0; i < a.size(); ++i) EXPECT_NEAR(a[i], b[i], 1e-5f) << "parameter " << i;
+  EXPECT_NEAR(with.evaluate(x, y).at("loss"), without.evaluate(scaled, y).at("loss"), 1e-5);
+}
+
 TEST(Summary, ListsLayersShapesAndParameterCounts) {
   Sequential model(784);
   model.add(Dense(256, "relu"));
   model.add(Dense(128, "relu"));
   model.add(Dense(10, "softmax"));
   model.compile({.loss = "cce", .optimizer = "adam", .metrics = {"accuracy"}});
-  const std::string s = model.summary();
+  const std::string s = summary(model);
   EXPECT_NE(s.find("dense_1 (dense)"), std::string::npos) << s;
   EXPECT_NE(s.find("200960"), std::string::npos) << s;  // 784·256 + 256
   EXPECT_NE(s.find("Total params: 235146"), std::string::npos) << s;

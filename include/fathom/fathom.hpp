@@ -20,6 +20,7 @@
 #include "fathom/nn/initializer.hpp"
 #include "fathom/nn/layer.hpp"
 #include "fathom/nn/loss.hpp"
+#include "fathom/nn/normalization.hpp"
 #include "fathom/optim/adaptive.hpp"
 #include "fathom/optim/optimizer.hpp"
 #include "fathom/optim/schedule.hpp"
@@ -29,3 +30,4 @@
 #include "fathom/train/metrics.hpp"
 #include "fathom/train/perceptron.hpp"
 #include "fathom/train/sequential.hpp"
+#include "fathom/train/summary.hpp"

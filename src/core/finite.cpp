@@ -4,6 +4,9 @@
 #include <cmath>
 #include <cstdint>
 
+#include <string>
+
+#include "fathom/core/error.hpp"
 #include "fathom/core/threads.hpp"
 #include "parallel.hpp"
 
@@ -17,6 +20,18 @@ bool all_finite(std::span<const Scalar> x) {
     const auto a = Eigen::Map<const Eigen::ArrayXf>(x.data() + at, static_cast<Index>(std::min(kBlock, x.size() - at)));
     return (a - a).sum();
   }));
+}
+
+void check_finite(ConstMatrixView m, const char* what, const char* name, Index first_sample) {
+  if (all_finite({m.data(), static_cast<std::size_t>(m.size())})) return;
+  for (Index j = 0; j < m.cols(); ++j) {
+    for (Index i = 0; i < m.rows(); ++i) {
+      if (!std::isfinite(m(i, j))) {
+        throw DataError(std::string(what) + " data: " + name + " has " + (std::isnan(m(i, j)) ? "NaN" : "Inf") +
+                        " at sample " + std::to_string(first_sample + j) + ", row " + std::to_string(i));
+      }
+    }
+  }
 }
 
 }  // namespace fathom::detail

@@ -13,4 +13,9 @@ namespace fathom::detail {
 // or more are scanned in blocks shared among fathom's threads.
 bool all_finite(std::span<const Scalar> x);
 
+// Throws a DataError naming the first NaN or Inf of m: "<what> data: <name> has NaN at sample
+// S, row R" (samples counted from first_sample). The vectorised scan first; the
+// element-by-element search only when it finds something.
+void check_finite(ConstMatrixView m, const char* what, const char* name, Index first_sample = 0);
+
 }  // namespace fathom::detail

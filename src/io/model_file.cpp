@@ -11,6 +11,7 @@
 
 #include "fathom/core/error.hpp"
 #include "fathom/io/atomic_file.hpp"
+#include "fathom/nn/normalization.hpp"
 #include "model_file_format.hpp"
 
 namespace fathom {
@@ -48,11 +49,7 @@ std::string serialize(const Sequential& model) {
                   {"class_names", info.class_names},
                   {"feature_names", info.feature_names},
                   {"targets_range", {number(info.targets_low), number(info.targets_high)}},
-                  {"target_names", info.target_names},
-                  {"scaling",
-                   {{"method", info.scaling.method},
-                    {"offset", vector_json(info.scaling.offset)},
-                    {"scale", vector_json(info.scaling.scale)}}}};
+                  {"target_names", info.target_names}};
 
   json hist_values = json::object();
   for (const auto& [key, series] : model.history.values) {
@@ -147,6 +144,22 @@ void check_envelope(const std::string& path, std::string_view bytes, std::uint64
                   std::to_string(size));
 }
 
+// Version 1 kept input scaling in info.scaling, applied outside the network; from version 2 it
+// is a Normalization layer, the model's first. A version-1 file's scaling becomes that layer.
+void upgrade_from_version_1(json& meta) {
+  json& info = meta.at("info");
+  if (!info.contains("scaling")) return;
+  const json& scaling = info.at("scaling");
+  const auto method = scaling.at("method").get<std::string>();
+  if (method != "none") {
+    const Normalization layer(
+        InputScaling{.method = method, .offset = vector_from(scaling.at("offset")), .scale = vector_from(scaling.at("scale"))});
+    json& layers = meta.at("layers");
+    layers.insert(layers.begin(), json{{"type", layer.type()}, {"name", "normalization_1"}, {"config", json::parse(layer.config_json())}});
+  }
+  info.erase("scaling");
+}
+
 // Adds the saved layers to model and compiles it.
 void rebuild(const std::string& path, const json& meta, Sequential& model) {
   for (const auto& l : meta.at("layers")) {
@@ -225,10 +238,6 @@ void restore_state(const json& meta, Sequential& model) {
     model.info.targets_low = static_cast<Scalar>(number(range.at(0)));
     model.info.targets_high = static_cast<Scalar>(number(range.at(1)));
   }
-  const json& scaling = info.at("scaling");
-  model.info.scaling.method = scaling.at("method").get<std::string>();
-  model.info.scaling.offset = vector_from(scaling.at("offset"));
-  model.info.scaling.scale = vector_from(scaling.at("scale"));
 
   const json& hist = meta.at("history");
   model.history = History{};
@@ -300,6 +309,7 @@ Sequential load_model(const std::string& path) {
   // arena, so it is never moved once compiled.
   Sequential model(input_dim);
   with_file_errors(path, [&] {
+    if (get_le<std::uint32_t>(all, 8) == 1) upgrade_from_version_1(meta);
     rebuild(path, meta, model);
     restore_arrays(path, meta, data, model);
     restore_state(meta, model);

@@ -25,7 +25,9 @@ struct BadMetadata : std::runtime_error {
 };
 
 inline constexpr char kMagic[8] = {'F', 'A', 'T', 'H', 'O', 'M', '\0', '\x1a'};
-inline constexpr std::uint32_t kFormatVersion = 1;
+// 1: input scaling in info.scaling; 2: input scaling as a normalization layer (version-1 files
+// still load: their scaling becomes that layer).
+inline constexpr std::uint32_t kFormatVersion = 2;
 inline constexpr std::size_t kHeaderBytes = 32;
 inline constexpr std::size_t kChecksumBytes = 4;
 

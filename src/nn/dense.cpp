@@ -5,7 +5,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "../core/finite.hpp"
 #include "fathom/core/error.hpp"
 #include "fathom/core/gemm.hpp"
 
@@ -46,7 +45,6 @@ void Dense::reserve(Index max_batch) {
   V_.resize(options_.units, max_batch);
   Y_.resize(options_.units, max_batch);
   delta_.resize(options_.units, max_batch);
-  check_.resize(options_.units);
 }
 
 // X is (inputs, n), W is (units, inputs), b is (units); V and the returned Y are (units, n).
@@ -96,48 +94,6 @@ void Dense::backward(ConstMatrixView X, ConstMatrixView grad, bool grad_is_delta
   }
   if (dX != nullptr)
     gemm(Trans::Yes, Trans::No, 1, cview(params.value(W_)), cview(delta), 0, *dX);  // BP2: Wᵀ·δ
-}
-
-bool Dense::backward_deltas(ConstMatrixView X, ConstMatrixView grad, bool grad_is_delta, Parameters& params,
-                            MatrixView* dX) {
-  const MatrixView delta = compute_delta(X, grad, grad_is_delta);
-  if (dX != nullptr)
-    gemm(Trans::Yes, Trans::No, 1, cview(params.value(W_)), cview(delta), 0, *dX);  // BP2: Wᵀ·δ (old W)
-  return detail::all_finite({delta.data(), static_cast<std::size_t>(delta.size())});
-}
-
-// W −= η δ xᵀ column by column (an axpy per input); an input of exactly 0 leaves its column as
-// it is, so those columns are skipped (half of an image's pixels, half of a ReLU layer's
-// outputs). The finiteness of the new weights is accumulated in the same pass.
-bool Dense::apply_sgd(ConstMatrixView X, Scalar learning_rate, Parameters& params) {
-  if (n_ != 1 || X.cols() != 1 || X.rows() != input_dim_) {
-    throw ShapeError("layer \"" + name_ + "\": apply_sgd needs the single sample of the last backward");
-  }
-  const Index units = options_.units;
-  const Scalar* __restrict delta = delta_.data();
-  Scalar* __restrict check = check_.data();  // per row: Σ (w − w), 0 while every w is finite
-  Scalar* W = params.value(W_).data();
-  const Scalar* x = X.data();
-  for (Index i = 0; i < units; ++i) check[i] = 0;
-  for (Index j = 0; j < input_dim_; ++j) {
-    if (x[j] == 0) continue;
-    const Scalar a = -learning_rate * x[j];
-    Scalar* __restrict w = W + j * units;
-    for (Index i = 0; i < units; ++i) {
-      const Scalar v = w[i] + a * delta[i];
-      w[i] = v;
-      check[i] += v - v;
-    }
-  }
-  if (options_.use_bias) {
-    Scalar* __restrict b = params.value(b_).data();
-    for (Index i = 0; i < units; ++i) {
-      const Scalar v = b[i] - learning_rate * delta[i];
-      b[i] = v;
-      check[i] += v - v;
-    }
-  }
-  return detail::all_finite({check, static_cast<std::size_t>(units)});
 }
 
 std::string Dense::config_json() const {

@@ -6,6 +6,7 @@
 #include "fathom/core/error.hpp"
 #include "fathom/nn/dense.hpp"
 #include "fathom/nn/dropout.hpp"
+#include "fathom/nn/normalization.hpp"
 
 namespace fathom {
 
@@ -29,8 +30,16 @@ std::unique_ptr<Layer> make_layer(const std::string& type, const std::string& co
     } else if (type == "dropout") {
       layer = std::make_unique<Dropout>(j.at("rate").get<Scalar>());
       layer->set_name(j.value("name", std::string()));
+    } else if (type == "normalization") {
+      const auto offset = j.at("offset").get<std::vector<Scalar>>();
+      const auto scale = j.at("scale").get<std::vector<Scalar>>();
+      InputScaling scaling{.method = j.at("method").get<std::string>(),
+                           .offset = Eigen::Map<const Vector>(offset.data(), Index(offset.size())),
+                           .scale = Eigen::Map<const Vector>(scale.data(), Index(scale.size()))};
+      layer = std::make_unique<Normalization>(std::move(scaling));
+      layer->set_name(j.value("name", std::string()));
     } else {
-      throw InvalidArgument("unknown layer type \"" + type + "\"; known: dense, dropout");
+      throw InvalidArgument("unknown layer type \"" + type + "\"; known: dense, dropout, normalization");
     }
     return layer;
   } catch (const nlohmann::json::exception& e) {

@@ -38,9 +38,8 @@ class Dense final : public Layer {
   const ParamRef& b_ref() const { return b_; }
 
   // The pre-activations V and outputs Y of the last forward (units × n), and the deltas
-  // δ = ∂C/∂V of the last backward. (Sequential::train_step
-  // on one sample with plain SGD, for nets of Dense layers up to 64 wide, updates the weights
-  // without writing them: to inspect a step, use the four verbs.)
+  // δ = ∂C/∂V of the last backward. Sequential::train_step does not promise to write them
+  // (its online backprop keeps its own buffer): to inspect a step, use the four verbs.
   ConstMatrixView V() const { return ConstMatrixView(V_.data(), V_.rows(), n_); }
   ConstMatrixView Y() const { return ConstMatrixView(Y_.data(), Y_.rows(), n_); }
   ConstMatrixView delta() const { return ConstMatrixView(delta_.data(), delta_.rows(), n_); }
@@ -51,9 +50,6 @@ class Dense final : public Layer {
   ConstMatrixView forward(ConstMatrixView X, const Parameters& params, bool training, Rng& rng) override;
   void backward(ConstMatrixView X, ConstMatrixView grad, bool grad_is_delta, Parameters& params,
                 MatrixView* dX) override;
-  bool backward_deltas(ConstMatrixView X, ConstMatrixView grad, bool grad_is_delta, Parameters& params,
-                       MatrixView* dX) override;
-  bool apply_sgd(ConstMatrixView X, Scalar learning_rate, Parameters& params) override;
   std::string config_json() const override;
   std::unique_ptr<Layer> clone() const override { return std::make_unique<Dense>(*this); }
 
@@ -63,7 +59,6 @@ class Dense final : public Layer {
   MatrixView compute_delta(ConstMatrixView X, ConstMatrixView grad, bool grad_is_delta);
   ParamRef W_, b_;
   Matrix V_, Y_, delta_;
-  Vector check_;  // apply_sgd's per-row finiteness accumulator
   Index n_ = 0;
 };
 

@@ -49,23 +49,6 @@ class Layer {
   virtual void backward(ConstMatrixView X, ConstMatrixView grad, bool grad_is_delta, Parameters& params,
                         MatrixView* dX) = 0;
 
-  // Online training (batch 1, plain SGD, see Sequential::train_step) in two phases, so that no
-  // weight changes before every delta is known to be finite:
-  //  1. backward_deltas: backward without the parameter gradients (δ and dX only, with the
-  //     weights of the forward pass); returns false if a delta is NaN or Inf.
-  //  2. apply_sgd: w ← w − η ∂C/∂w straight into the weights (for Dense, W −= η δ Xᵀ and
-  //     b −= η δ: online backprop, no gradient buffer); returns false if a weight became NaN
-  //     or Inf. Layers without parameters keep the defaults.
-  virtual bool backward_deltas(ConstMatrixView X, ConstMatrixView grad, bool grad_is_delta,
-                               Parameters& params, MatrixView* dX) {
-    backward(X, grad, grad_is_delta, params, dX);  // a layer without parameters has nothing to skip
-    return true;
-  }
-  virtual bool apply_sgd(ConstMatrixView X, Scalar learning_rate, Parameters& params) {
-    (void)X, (void)learning_rate, (void)params;
-    return true;
-  }
-
   // The layer's settings as a JSON object (text), for the model file.
   virtual std::string config_json() const = 0;
   virtual std::unique_ptr<Layer> clone() const = 0;

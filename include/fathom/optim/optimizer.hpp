@@ -37,11 +37,6 @@ class Optimizer {
   Scalar initial_learning_rate() const { return initial_learning_rate_; }
   void set_learning_rate(Scalar lr);
   Scalar clip_norm() const { return clip_norm_; }
-  // True when the rule is w ← w − η g and nothing else (SGD without momentum, decay or
-  // clipping). Sequential::train_step then updates a single sample's weights straight from its
-  // deltas (online backprop) and calls count_step() instead of step().
-  virtual bool is_plain_sgd() const { return false; }
-  void count_step() { ++iterations_; }
   // Number of step() calls so far (Adam's t).
   std::int64_t iterations() const { return iterations_; }
   void set_iterations(std::int64_t t) { iterations_ = t; }

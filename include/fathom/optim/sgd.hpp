@@ -4,11 +4,21 @@
 // (the look-ahead form used by Keras and PyTorch).
 #pragma once
 
+#include <span>
 #include <vector>
 
 #include "fathom/optim/optimizer.hpp"
 
 namespace fathom {
+
+// One Dense layer's gradient on one sample, in factored form: ∂C/∂W = δ xᵀ and ∂C/∂b = δ.
+struct OuterGradient {
+  Scalar* W;             // units × inputs, column-major (the layer's weights, updated in place)
+  Scalar* b;             // units, or nullptr for a layer without bias
+  const Scalar* delta;   // δ, units
+  const Scalar* x;       // the layer's input, inputs
+  Index units, inputs;
+};
 
 struct SGDOptions {
   Scalar learning_rate = 0.01f;  // η > 0
@@ -27,9 +37,13 @@ class SGD final : public Optimizer {
   std::unique_ptr<Optimizer> clone() const override { return std::make_unique<SGD>(*this); }
   std::vector<std::pair<std::string, std::span<Scalar>>> state() override;
   const SGDOptions& options() const { return options_; }
-  bool is_plain_sgd() const override {
-    return options_.momentum == 0 && options_.l1 == 0 && options_.l2 == 0 && clip_norm_ == 0;
-  }
+  // The rule is w ← w − η g and nothing else: no momentum, decay or clipping.
+  bool plain() const { return options_.momentum == 0 && options_.l1 == 0 && options_.l2 == 0 && clip_norm_ == 0; }
+  // The same step for gradients given as outer products (online backprop, train/online_sgd.cpp):
+  // W −= η δ xᵀ and b −= η δ written straight into the weights, so that no gradient buffer as
+  // large as the model is written, scanned and read back for each sample. Needs plain().
+  // Advances iterations() by one; returns false if a weight became NaN or Inf.
+  bool step_outer(std::span<const OuterGradient> grads);
 
  protected:
   void resize_state(std::size_t size) override;

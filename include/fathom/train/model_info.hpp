@@ -1,0 +1,23 @@
+// What a model file carries about the data a model was trained on, besides the network: read
+// and written by io (model files) and the fathom command, never by the training step. (Input
+// scaling is part of the network: a Normalization layer, nn/normalization.hpp.)
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "fathom/core/matrix.hpp"
+
+namespace fathom {
+
+struct ModelInfo {
+  std::vector<std::string> class_names;    // the label of each class (classification)
+  std::vector<std::string> feature_names;  // input columns, in input order (for reading new data)
+  std::vector<std::string> target_names;   // target columns
+  std::string task;                        // "classify", "multilabel", "regress", or ""
+  // Targets 0/1 were trained as targets_low/targets_high (0.1/0.9 for sigmoid outputs, see
+  // docs/concepts.md, tasks and encodings); both 0: as given.
+  Scalar targets_low = 0, targets_high = 0;
+};
+
+}  // namespace fathom
