@@ -62,21 +62,21 @@ std::vector<LayerSpec> parse_layers(const std::string& spec) {
   return layers;
 }
 
+namespace {
+constexpr std::pair<Task, const char*> kTaskNames[] = {
+    {Task::Classify, "classify"}, {Task::Multilabel, "multilabel"}, {Task::Regress, "regress"}};
+}  // namespace
+
 Task parse_task(const std::string& name) {
-  if (name == "classify") return Task::Classify;
-  if (name == "multilabel") return Task::Multilabel;
-  if (name == "regress") return Task::Regress;
+  for (const auto& [task, text] : kTaskNames) {
+    if (name == text) return task;
+  }
   throw UsageError("--task must be classify, multilabel or regress, got \"" + name + "\"");
 }
 
 std::string task_name(Task task) {
-  switch (task) {
-    case Task::Classify:
-      return "classify";
-    case Task::Multilabel:
-      return "multilabel";
-    case Task::Regress:
-      return "regress";
+  for (const auto& [t, text] : kTaskNames) {
+    if (t == task) return text;
   }
   return "";
 }
@@ -126,6 +126,12 @@ void add_data_flags(CLI::App& app, DataArgs& args, bool with_target) {
       ->check(CLI::IsMember({"error", "drop", "mean"}));
   app.add_option("--label-from-name", args.label_from_name,
                  "pgm-list: the class is the first capture group of this regex on the file name");
+}
+
+void add_model_data_flags(CLI::App& app, std::string& model, DataArgs& data) {
+  app.add_option("--model", model, "model file (from fathom train --save)")->required();
+  add_data_flags(app, data, /*with_target=*/true);
+  app.get_option("--data")->required();
 }
 
 bool is_image_data(const std::string& spec) {
@@ -282,6 +288,10 @@ Dataset load_for_model(const Sequential& model, DataArgs args, bool targets_opti
                     " row(s) but the model has " + std::to_string(model.output_dim()) + " output(s)");
   }
   return data;
+}
+
+std::string name_or_index(const std::vector<std::string>& names, std::size_t i, const std::string& prefix) {
+  return i < names.size() ? names[i] : prefix + std::to_string(i);
 }
 
 void write_output(const std::string& path, const std::string& text) {

@@ -54,6 +54,8 @@ struct DataArgs {
   std::string label_from_name;        // --label-from-name REGEX (pgm-list)
 };
 void add_data_flags(CLI::App& app, DataArgs& args, bool with_target);
+// The flags of a command on a saved model: --model and the data flags, both required.
+void add_model_data_flags(CLI::App& app, std::string& model, DataArgs& data);
 // Reads the data set. `encoding` and `class_names` say how to build targets (see CsvOptions).
 Dataset load_data(const DataArgs& args, TargetEncoding encoding, const std::vector<std::string>& class_names,
                   bool targets_optional);
@@ -76,6 +78,9 @@ void add_optimizer_flags(CLI::App& app, OptimizerArgs& args);
 // make_optimizer(name, config) from the flags. A name or option the optimizer does not know
 // throws InvalidArgument (a usage error, exit 2) listing the ones it knows.
 OptimizerHandle make_optimizer_from(const OptimizerArgs& args);
+
+// names[i], or `prefix` followed by i for a model saved without names.
+std::string name_or_index(const std::vector<std::string>& names, std::size_t i, const std::string& prefix);
 
 // Writes `text` to `path` atomically, or to stdout for "-".
 void write_output(const std::string& path, const std::string& text);

@@ -38,10 +38,6 @@ std::string fixed(double v, int digits = 4) {
   return out.str();
 }
 
-std::string name_or_index(const std::vector<std::string>& names, std::size_t i, const std::string& prefix) {
-  return i < names.size() ? names[i] : prefix + std::to_string(i);
-}
-
 std::size_t widest(const std::vector<std::string>& names, std::size_t at_least) {
   for (const auto& n : names) at_least = std::max(at_least, n.size());
   return at_least;
@@ -187,9 +183,7 @@ int run_evaluate(const EvaluateArgs& args) {
 Command add_evaluate(CLI::App& root) {
   auto* sub = root.add_subcommand("evaluate", "Loss and metrics of a saved model on labelled data");
   auto args = std::make_shared<EvaluateArgs>();
-  sub->add_option("--model", args->model, "model file (from fathom train --save)")->required();
-  add_data_flags(*sub, args->data, /*with_target=*/true);
-  sub->get_option("--data")->required();
+  add_model_data_flags(*sub, args->model, args->data);
   sub->add_flag("--json", args->json, "print one JSON object instead of the tables");
   return {sub, [args] { return run_evaluate(*args); }};
 }
