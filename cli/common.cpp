@@ -1,12 +1,8 @@
 // Shared pieces of the `fathom` command (see common.hpp).
 #include "common.hpp"
 
-#include <unistd.h>
-
-#include <chrono>
-#include <cstdio>
-#include <iomanip>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #ifndef FATHOM_DATA_DIR
@@ -66,21 +62,21 @@ std::vector<LayerSpec> parse_layers(const std::string& spec) {
   return layers;
 }
 
+namespace {
+constexpr std::pair<Task, const char*> kTaskNames[] = {
+    {Task::Classify, "classify"}, {Task::Multilabel, "multilabel"}, {Task::Regress, "regress"}};
+}  // namespace
+
 Task parse_task(const std::string& name) {
-  if (name == "classify") return Task::Classify;
-  if (name == "multilabel") return Task::Multilabel;
-  if (name == "regress") return Task::Regress;
+  for (const auto& [task, text] : kTaskNames) {
+    if (name == text) return task;
+  }
   throw UsageError("--task must be classify, multilabel or regress, got \"" + name + "\"");
 }
 
 std::string task_name(Task task) {
-  switch (task) {
-    case Task::Classify:
-      return "classify";
-    case Task::Multilabel:
-      return "multilabel";
-    case Task::Regress:
-      return "regress";
+  for (const auto& [t, text] : kTaskNames) {
+    if (t == task) return text;
   }
   return "";
 }
@@ -132,6 +128,12 @@ void add_data_flags(CLI::App& app, DataArgs& args, bool with_target) {
                  "pgm-list: the class is the first capture group of this regex on the file name");
 }
 
+void add_model_data_flags(CLI::App& app, std::string& model, DataArgs& data) {
+  app.add_option("--model", model, "model file (from fathom train --save)")->required();
+  add_data_flags(app, data, /*with_target=*/true);
+  app.get_option("--data")->required();
+}
+
 bool is_image_data(const std::string& spec) {
   return spec.rfind("idx:", 0) == 0 || spec.rfind("pgm-list:", 0) == 0;
 }
@@ -179,9 +181,9 @@ Dataset load_data(const DataArgs& args, TargetEncoding encoding, const std::vect
 }
 
 void add_optimizer_flags(CLI::App& app, OptimizerArgs& args) {
-  app.add_option("--optimizer", args.name, "sgd, adagrad, rmsprop, adam or adamw")
-      ->check(CLI::IsMember({"sgd", "adagrad", "rmsprop", "adam", "adamw"}));
-  app.add_option("--lr", args.lr, "learning rate (default: the optimizer's: sgd 0.01, adam 0.001, ...)");
+  app.add_option("--optimizer", args.name,
+                 "the optimizer: sgd, adam, ... (default adam; an unknown name lists them all)");
+  app.add_option("--lr", args.lr, "learning rate (default: the optimizer's own)");
   app.add_option("--momentum", args.momentum, "momentum α (sgd, rmsprop)");
   app.add_flag("--nesterov", args.nesterov, "Nesterov momentum (sgd)");
   app.add_option("--l1", args.l1, "L1 penalty λ₁ (sgd)");
@@ -190,31 +192,17 @@ void add_optimizer_flags(CLI::App& app, OptimizerArgs& args) {
 }
 
 OptimizerHandle make_optimizer_from(const OptimizerArgs& a) {
-  const auto lr = [&](Scalar fallback) { return a.lr > 0 ? Scalar(a.lr) : fallback; };
-  if (a.lr < 0) throw UsageError("--lr must be > 0, got " + std::to_string(a.lr));
-  if (a.name != "sgd" && (a.l1 != 0 || a.nesterov))
-    throw UsageError("--l1 and --nesterov apply to --optimizer sgd only");
-  if (a.name != "sgd" && a.name != "rmsprop" && a.momentum != 0) {
-    throw UsageError("--momentum applies to --optimizer sgd or rmsprop only");
-  }
-  const Scalar l2 = Scalar(a.l2), clip = Scalar(a.clip_norm);
-  if (a.name == "sgd") {
-    return SGD({.learning_rate = lr(0.01f),
-                .momentum = Scalar(a.momentum),
-                .nesterov = a.nesterov,
-                .l2 = l2,
-                .l1 = Scalar(a.l1),
-                .clip_norm = clip});
-  }
-  if (a.name == "adagrad") return Adagrad({.learning_rate = lr(0.01f), .l2 = l2, .clip_norm = clip});
-  if (a.name == "rmsprop") {
-    return RMSprop(
-        {.learning_rate = lr(0.001f), .momentum = Scalar(a.momentum), .l2 = l2, .clip_norm = clip});
-  }
-  if (a.name == "adamw") {
-    return AdamW({.learning_rate = lr(0.001f), .weight_decay = a.l2 > 0 ? l2 : 0.01f, .clip_norm = clip});
-  }
-  return Adam({.learning_rate = lr(0.001f), .l2 = l2, .clip_norm = clip});
+  nlohmann::json config = nlohmann::json::object();
+  const auto put = [&](const char* key, const std::optional<double>& flag) {
+    if (flag) config[key] = *flag;
+  };
+  put("learning_rate", a.lr);
+  put("momentum", a.momentum);
+  put("l1", a.l1);
+  put(a.name == "adamw" ? "weight_decay" : "l2", a.l2);  // AdamW's decay is decoupled from the gradient
+  put("clip_norm", a.clip_norm);
+  if (a.nesterov) config["nesterov"] = true;
+  return make_optimizer(a.name, config.dump());
 }
 
 // The task a saved model solves: as `fathom train` recorded it, or, for a model saved by a
@@ -302,52 +290,16 @@ Dataset load_for_model(const Sequential& model, DataArgs args, bool targets_opti
   return data;
 }
 
+std::string name_or_index(const std::vector<std::string>& names, std::size_t i, const std::string& prefix) {
+  return i < names.size() ? names[i] : prefix + std::to_string(i);
+}
+
 void write_output(const std::string& path, const std::string& text) {
   if (path == "-") {
     std::cout << text << std::flush;
     return;
   }
   write_file_atomic(path, text);
-}
-
-namespace {
-double now() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-}  // namespace
-
-EpochPrinter::EpochPrinter(int epochs, bool quiet) : epochs_(epochs), quiet_(quiet), tty_(isatty(2) != 0) {}
-
-void EpochPrinter::on_epoch_begin(Sequential& model, int epoch) {
-  (void)model, (void)epoch;
-  if (start_ == 0) start_ = now();
-}
-
-void EpochPrinter::on_epoch_end(Sequential& model, int epoch, const Logs& logs) {
-  (void)model;
-  if (quiet_) return;
-  std::ostringstream line;
-  line << "epoch " << std::setw(std::to_string(epochs_).size()) << epoch + 1 << "/" << epochs_;
-  for (const auto& [key, value] : logs) {
-    if (key == "lr") continue;
-    line << "  " << key << ' ' << std::fixed << std::setprecision(4) << value;
-  }
-  const double elapsed = now() - start_;
-  line << "  " << std::setprecision(1) << elapsed << " s";
-  if (!tty_) {
-    std::cerr << line.str() << '\n';  // plain lines for logs and pipes
-    return;
-  }
-  // On a terminal: the epoch line, then a live bar with ETA that the next line overwrites.
-  const double done = double(epoch + 1) / epochs_;
-  const int width = 30, filled = int(done * width);
-  const double eta = elapsed / (epoch + 1) * (epochs_ - epoch - 1);
-  std::cerr << "\r\033[K" << line.str() << '\n';
-  if (epoch + 1 < epochs_) {
-    std::cerr << "[" << std::string(filled, '#') << std::string(width - filled, '.') << "] " << epoch + 1
-              << "/" << epochs_ << "  ETA " << std::fixed << std::setprecision(0) << eta << " s"
-              << std::flush;
-  }
 }
 
 }  // namespace fathom::cli

@@ -1,5 +1,5 @@
-// Shared pieces of the `fathom` command: exit codes and errors, data specs, layer specs,
-// optimizer flags, task inference, output files, and per-epoch printing.
+// Shared pieces of the `fathom` command: exit codes and errors, data flags and reading, layer
+// specs, tasks, optimizer flags, output files and the subcommands' registration.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -21,7 +21,8 @@ class UsageError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Where the bundled data sets live (data/ of the source tree, or the installed share folder).
+// Where the bundled data sets live: $FATHOM_DATA_DIR when set, else the data/ folder of the
+// source tree the command was built from (nothing installs them).
 std::string data_dir();
 
 // One layer of a --layers spec: "64:relu", "10:softmax", "32:tanh:nobias".
@@ -53,6 +54,8 @@ struct DataArgs {
   std::string label_from_name;        // --label-from-name REGEX (pgm-list)
 };
 void add_data_flags(CLI::App& app, DataArgs& args, bool with_target);
+// The flags of a command on a saved model: --model and the data flags, both required.
+void add_model_data_flags(CLI::App& app, std::string& model, DataArgs& data);
 // Reads the data set. `encoding` and `class_names` say how to build targets (see CsvOptions).
 Dataset load_data(const DataArgs& args, TargetEncoding encoding, const std::vector<std::string>& class_names,
                   bool targets_optional);
@@ -64,33 +67,23 @@ Task model_task(const Sequential& model);
 // Reads data laid out as the model was trained on (its feature columns, its class names).
 Dataset load_for_model(const Sequential& model, DataArgs args, bool targets_optional);
 
-// Optimizer flags shared by train and cv.
+// Optimizer flags shared by train and cv: each one given becomes an option of the optimizer's
+// JSON config; the others are left out, so the optimizer keeps its own defaults.
 struct OptimizerArgs {
   std::string name = "adam";
-  double lr = 0;  // 0: the optimizer's default
-  double momentum = 0;
+  std::optional<double> lr, momentum, l1, l2, clip_norm;
   bool nesterov = false;
-  double l1 = 0, l2 = 0;
-  double clip_norm = 0;
 };
 void add_optimizer_flags(CLI::App& app, OptimizerArgs& args);
+// make_optimizer(name, config) from the flags. A name or option the optimizer does not know
+// throws InvalidArgument (a usage error, exit 2) listing the ones it knows.
 OptimizerHandle make_optimizer_from(const OptimizerArgs& args);
+
+// names[i], or `prefix` followed by i for a model saved without names.
+std::string name_or_index(const std::vector<std::string>& names, std::size_t i, const std::string& prefix);
 
 // Writes `text` to `path` atomically, or to stdout for "-".
 void write_output(const std::string& path, const std::string& text);
-
-// Prints one line per epoch (and a live bar on a terminal) to stderr.
-class EpochPrinter : public Callback {
- public:
-  EpochPrinter(int epochs, bool quiet);
-  void on_epoch_begin(Sequential& model, int epoch) override;
-  void on_epoch_end(Sequential& model, int epoch, const Logs& logs) override;
-
- private:
-  int epochs_;
-  bool quiet_, tty_;
-  double start_ = 0;
-};
 
 // Registers a subcommand: its CLI11 app and the function that runs it after parsing.
 struct Command {

@@ -52,6 +52,7 @@ int run_cv(CvArgs& a) {
         "--early-stopping, --schedule, --validation-split, --validation-data and --targets-range "
         "do not apply");
   }
+  make_optimizer_from(t.optimizer);  // a wrong optimizer flag is told before any data is read
   if (t.epochs == 0) t.epochs = 50;
   if (t.threads > 0) set_num_threads(t.threads);
 
@@ -100,10 +101,10 @@ int run_cv(CvArgs& a) {
   Rng rng(t.seed);
   for (Index i = n - 1; i > 0; --i) std::swap(order[i], order[rng.below(std::uint64_t(i + 1))]);
 
-  const bool higher_better = task != Task::Regress;
   const std::string metric = task == Task::Classify     ? "accuracy"
                              : task == Task::Multilabel ? "multilabel_accuracy"
                                                         : "loss";
+  const bool higher_better = monitor_higher_is_better(metric);
   std::cout << "hidden  " << metric << " (mean ± sd over " << a.folds << " folds)\n";
   double best = 0;
   Index best_width = 0;

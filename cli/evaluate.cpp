@@ -1,22 +1,22 @@
-// `fathom evaluate`: a saved model's loss and task metrics on a labelled data set, as tables or
-// one JSON object. Also defines how data is read for a saved model (predict uses it too).
+// `fathom evaluate`: a saved model's loss and task metrics on labelled data: accuracy, per-class
+// precision / recall / F1 and the confusion matrix (classification), Hamming accuracy and
+// per-label scores (multi-label), MSE, MAE and R² per output (regression); as tables, or as one
+// JSON object with --json.
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <iomanip>
 #include <iostream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "common.hpp"
-#include "fathom/data/csv.hpp"
-#include "fathom/data/dataset.hpp"
-#include "fathom/data/idx.hpp"
-#include "fathom/data/pgm.hpp"
 
 namespace fathom::cli {
 
 namespace {
+
+using Json = nlohmann::ordered_json;  // keys in the order written
 
 struct EvaluateArgs {
   std::string model;
@@ -36,50 +36,6 @@ std::string fixed(double v, int digits = 4) {
   std::ostringstream out;
   out << std::fixed << std::setprecision(digits) << v;
   return out.str();
-}
-
-// JSON has no NaN or Inf; null says "undefined" (e.g. R² of a constant target).
-std::string json_number(double v) {
-  if (!std::isfinite(v)) return "null";
-  std::ostringstream out;
-  out << std::setprecision(10) << v;
-  return out.str();
-}
-
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (const char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
-          out += buf;
-        } else {
-          out += c;  // UTF-8 bytes pass through unchanged
-        }
-    }
-  }
-  return out + "\"";
-}
-
-std::string name_or_index(const std::vector<std::string>& names, std::size_t i, const std::string& prefix) {
-  return i < names.size() ? names[i] : prefix + std::to_string(i);
 }
 
 std::size_t widest(const std::vector<std::string>& names, std::size_t at_least) {
@@ -121,27 +77,21 @@ void print_confusion(std::ostream& out, const ConfusionMatrix& cm, const std::ve
   }
 }
 
-std::string json_rows(const std::vector<Row>& rows) {
-  std::string out = "[";
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    const Row& r = rows[i];
-    out += (i ? ", " : "") + std::string("{\"name\": ") + json_string(r.name) +
-           ", \"precision\": " + json_number(r.precision) + ", \"recall\": " + json_number(r.recall) +
-           ", \"f1\": " + json_number(r.f1) + ", \"support\": " + std::to_string(r.support) + "}";
+// The per-class (per-label) rows and their macro average. JSON has no NaN: nlohmann writes an
+// undefined score (R² of a constant target, say) as null.
+Json json_rows(const std::vector<Row>& rows) {
+  Json out = Json::array();
+  for (const Row& r : rows) {
+    out.push_back({{"name", r.name},
+                   {"precision", r.precision},
+                   {"recall", r.recall},
+                   {"f1", r.f1},
+                   {"support", r.support}});
   }
-  return out + "]";
+  return out;
 }
 
-std::string json_names(const std::vector<std::string>& names) {
-  std::string out = "[";
-  for (std::size_t i = 0; i < names.size(); ++i) out += (i ? ", " : "") + json_string(names[i]);
-  return out + "]";
-}
-
-std::string json_macro(const Row& m) {
-  return "{\"precision\": " + json_number(m.precision) + ", \"recall\": " + json_number(m.recall) +
-         ", \"f1\": " + json_number(m.f1) + "}";
-}
+Json json_macro(const Row& m) { return {{"precision", m.precision}, {"recall", m.recall}, {"f1", m.f1}}; }
 
 int run_evaluate(const EvaluateArgs& args) {
   Sequential model = load_model(args.model);
@@ -153,9 +103,10 @@ int run_evaluate(const EvaluateArgs& args) {
   const ModelInfo& info = model.info;
 
   std::ostringstream text;  // the tables
-  std::string json = "{\"samples\": " + std::to_string(data.samples()) + ", \"loss\": " + json_number(loss) +
-                     ", \"loss_name\": " + json_string(model.loss().name()) +
-                     ", \"task\": " + json_string(task_name(task));
+  Json json = {{"samples", data.samples()},
+               {"loss", loss},
+               {"loss_name", model.loss().name()},
+               {"task", task_name(task)}};
   text << "Samples: " << data.samples() << '\n'
        << "Loss (" << model.loss().name() << "): " << fixed(loss) << '\n';
 
@@ -175,16 +126,11 @@ int run_evaluate(const EvaluateArgs& args) {
     print_rows(text, "class", rows, macro);
     text << '\n';
     print_confusion(text, cm, names);
-    json += ", \"accuracy\": " + json_number(cm.accuracy()) + ", \"classes\": " + json_names(names) +
-            ", \"per_class\": " + json_rows(rows) + ", \"macro\": " + json_macro(macro) +
-            ", \"confusion_matrix\": [";
-    for (std::size_t t = 0; t < cm.counts.size(); ++t) {
-      json += t ? ", [" : "[";
-      for (std::size_t p = 0; p < cm.counts[t].size(); ++p)
-        json += (p ? ", " : "") + std::to_string(cm.counts[t][p]);
-      json += "]";
-    }
-    json += "]";
+    json["accuracy"] = cm.accuracy();
+    json["classes"] = names;
+    json["per_class"] = json_rows(rows);
+    json["macro"] = json_macro(macro);
+    json["confusion_matrix"] = cm.counts;
   } else if (task == Task::Multilabel) {
     auto hamming = make_metric("multilabel_accuracy");
     hamming->reset();
@@ -206,8 +152,10 @@ int run_evaluate(const EvaluateArgs& args) {
     }
     text << "Hamming accuracy: " << fixed(hamming->result()) << "\n\n";
     print_rows(text, "label", rows, macro);
-    json += ", \"accuracy\": " + json_number(hamming->result()) + ", \"classes\": " + json_names(names) +
-            ", \"per_class\": " + json_rows(rows) + ", \"macro\": " + json_macro(macro);
+    json["accuracy"] = hamming->result();
+    json["classes"] = names;
+    json["per_class"] = json_rows(rows);
+    json["macro"] = json_macro(macro);
   } else {
     const auto mse = mse_per_output(A, T), mae = mae_per_output(A, T), r2 = r2_per_output(A, T);
     std::vector<std::string> names;
@@ -219,18 +167,14 @@ int run_evaluate(const EvaluateArgs& args) {
     text << '\n'
          << std::left << std::setw(w) << "output" << std::right << std::setw(12) << "mse" << std::setw(12)
          << "mae" << std::setw(12) << "r2" << '\n';
-    json += ", \"per_output\": [";
+    json["per_output"] = Json::array();
     for (std::size_t k = 0; k < mse.size(); ++k) {
       text << std::left << std::setw(w) << names[k] << std::right << std::setw(12) << fixed(mse[k])
            << std::setw(12) << fixed(mae[k]) << std::setw(12) << fixed(r2[k]) << '\n';
-      json += (k ? ", " : "") + std::string("{\"name\": ") + json_string(names[k]) +
-              ", \"mse\": " + json_number(mse[k]) + ", \"mae\": " + json_number(mae[k]) +
-              ", \"r2\": " + json_number(r2[k]) + "}";
+      json["per_output"].push_back({{"name", names[k]}, {"mse", mse[k]}, {"mae", mae[k]}, {"r2", r2[k]}});
     }
-    json += "]";
   }
-  json += "}\n";
-  std::cout << (args.json ? json : text.str()) << std::flush;
+  std::cout << (args.json ? json.dump() + "\n" : text.str()) << std::flush;
   return kOk;
 }
 
@@ -239,9 +183,7 @@ int run_evaluate(const EvaluateArgs& args) {
 Command add_evaluate(CLI::App& root) {
   auto* sub = root.add_subcommand("evaluate", "Loss and metrics of a saved model on labelled data");
   auto args = std::make_shared<EvaluateArgs>();
-  sub->add_option("--model", args->model, "model file (from fathom train --save)")->required();
-  add_data_flags(*sub, args->data, /*with_target=*/true);
-  sub->get_option("--data")->required();
+  add_model_data_flags(*sub, args->model, args->data);
   sub->add_flag("--json", args->json, "print one JSON object instead of the tables");
   return {sub, [args] { return run_evaluate(*args); }};
 }

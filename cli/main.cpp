@@ -8,6 +8,22 @@
 #define FATHOM_VERSION "unknown"
 #endif
 
+namespace {
+
+// The exit code docs/cli.md gives each kind of failure.
+int exit_code(const std::exception& e) {
+  using namespace fathom;
+  if (dynamic_cast<const cli::UsageError*>(&e) || dynamic_cast<const InvalidArgument*>(&e))
+    return cli::kUsage;
+  if (dynamic_cast<const DataError*>(&e) || dynamic_cast<const FileError*>(&e) ||
+      dynamic_cast<const ShapeError*>(&e)) {
+    return cli::kBadData;
+  }
+  return cli::kRuntime;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   using namespace fathom::cli;
   CLI::App app{"fathom: train, evaluate and run feedforward neural networks (multilayer perceptrons)"};
@@ -27,23 +43,8 @@ int main(int argc, char** argv) {
       if (command.app->parsed()) return command.run();
     }
     return kUsage;
-  } catch (const UsageError& e) {
-    std::cerr << "fathom: " << e.what() << '\n';
-    return kUsage;
-  } catch (const fathom::DataError& e) {
-    std::cerr << "fathom: " << e.what() << '\n';
-    return kBadData;
-  } catch (const fathom::FileError& e) {
-    std::cerr << "fathom: " << e.what() << '\n';
-    return kBadData;
-  } catch (const fathom::ShapeError& e) {
-    std::cerr << "fathom: " << e.what() << '\n';
-    return kBadData;
-  } catch (const fathom::InvalidArgument& e) {
-    std::cerr << "fathom: " << e.what() << '\n';
-    return kUsage;
   } catch (const std::exception& e) {
     std::cerr << "fathom: " << e.what() << '\n';
-    return kRuntime;
+    return exit_code(e);
   }
 }

@@ -26,10 +26,6 @@ std::string csv_field(const std::string& s) {
   return out + "\"";
 }
 
-std::string name_or(const std::vector<std::string>& names, std::size_t i, const std::string& fallback) {
-  return i < names.size() ? names[i] : fallback + std::to_string(i);
-}
-
 int run_predict(const PredictArgs& args) {
   if (args.data.missing == "drop") {
     throw UsageError(
@@ -50,7 +46,7 @@ int run_predict(const PredictArgs& args) {
     // Without stored names the classes are their indices, as the targets were numbered.
     const std::size_t classes = k == 1 ? 2 : k;
     std::vector<std::string> names;
-    for (std::size_t c = 0; c < classes; ++c) names.push_back(name_or(info.class_names, c, ""));
+    for (std::size_t c = 0; c < classes; ++c) names.push_back(name_or_index(info.class_names, c, ""));
     header.push_back("prediction");
     if (args.proba)
       for (const auto& n : names) header.push_back("p_" + n);
@@ -72,7 +68,8 @@ int run_predict(const PredictArgs& args) {
   } else {
     const auto& names =
         task == Task::Multilabel && !info.class_names.empty() ? info.class_names : info.target_names;
-    for (std::size_t c = 0; c < k; ++c) csv << (c ? "," : "") << csv_field(name_or(names, c, "output_"));
+    for (std::size_t c = 0; c < k; ++c)
+      csv << (c ? "," : "") << csv_field(name_or_index(names, c, "output_"));
     csv << '\n';
     const bool labels = task == Task::Multilabel && !args.proba;
     for (Index j = 0; j < outputs.cols(); ++j) {
@@ -96,9 +93,7 @@ int run_predict(const PredictArgs& args) {
 Command add_predict(CLI::App& root) {
   auto* sub = root.add_subcommand("predict", "Predictions of a saved model for new data, as CSV");
   auto args = std::make_shared<PredictArgs>();
-  sub->add_option("--model", args->model, "model file (from fathom train --save)")->required();
-  add_data_flags(*sub, args->data, /*with_target=*/true);
-  sub->get_option("--data")->required();
+  add_model_data_flags(*sub, args->model, args->data);
   sub->add_option("--out", args->out, "output CSV file, \"-\" for stdout")->capture_default_str();
   sub->add_flag("--proba", args->proba, "also print each class's probability (multilabel: instead of 0/1)");
   return {sub, [args] { return run_predict(*args); }};

@@ -1,5 +1,9 @@
-// `fathom train`: builds a network from --layers, trains it on a data file and saves it.
-// With no --data it trains the bundled default (Iris) — the README's first command.
+// `fathom train`: trains a network built from --layers (or a saved one, --resume) on a data file
+// with the callbacks the flags ask for (progress lines, early stopping, a schedule, checkpoints),
+// prints the training and validation scores, then writes the model (--save) and the epochs'
+// log (--log). With no --data it trains the bundled Iris, the README's first command.
+#include <unistd.h>
+
 #include <iomanip>
 #include <iostream>
 #include <sstream>
@@ -11,7 +15,7 @@ namespace fathom::cli {
 
 namespace {
 
-// The per-class report printed after training (and by `evaluate`'s plain output).
+// One line of scores on a data set, printed after training.
 void print_summary(const Dataset& data, const Logs& logs, const std::string& title) {
   std::cerr << title << ": " << data.samples() << " samples";
   for (const auto& [key, value] : logs)
@@ -23,8 +27,13 @@ int run_train(TrainArgs& args) {
   TrainSetup setup = prepare_training(args);
   Sequential& model = *setup.model;
   std::vector<Callback*> callbacks;
-  EpochPrinter printer(args.epochs, args.quiet);
-  callbacks.push_back(&printer);
+  // One line per epoch on stderr; on a terminal also a live bar with the time left.
+  ProgressLogger progress(std::cerr, {.epochs = args.epochs, .live_bar = isatty(STDERR_FILENO) != 0});
+  if (!args.quiet) callbacks.push_back(&progress);
+  // The log is kept in memory and written after the model: a failed run leaves none.
+  std::ostringstream log;
+  CSVLogger log_rows(log);
+  if (!args.log.empty()) callbacks.push_back(&log_rows);
   std::unique_ptr<EarlyStopping> early;
   if (args.early_stopping > 0) {
     early = std::make_unique<EarlyStopping>(
@@ -89,7 +98,7 @@ int run_train(TrainArgs& args) {
   }
   // The model first: a failed save must not leave a log of a run that produced nothing.
   if (!args.save.empty()) save_model(model, args.save);
-  if (!args.log.empty()) write_output(args.log, history_csv(model.history));
+  if (!args.log.empty()) write_output(args.log, log.str());
   if (!args.save.empty() && !args.quiet) std::cerr << "saved " << args.save << '\n';
   return kOk;
 }
@@ -102,7 +111,7 @@ Command add_train(CLI::App& root) {
       root.add_subcommand("train", "train a network on a data file (no --data: the bundled Iris)");
   add_train_flags(*sub, *args);
   sub->add_option("--save", args->save, "write the trained model here (atomically)");
-  sub->add_option("--log", args->log, "write the per-epoch history as CSV here");
+  sub->add_option("--log", args->log, "write this run's epochs as CSV here (epoch counted from 0)");
   sub->add_option("--checkpoint", args->checkpoint,
                   "save the model after every epoch (resume with --resume)");
   sub->add_option("--resume", args->resume, "continue training a saved model (--epochs is the new total)");

@@ -2,7 +2,6 @@
 #include "train_setup.hpp"
 
 #include <cmath>
-#include <iomanip>
 #include <iostream>
 #include <sstream>
 #include <tuple>
@@ -166,7 +165,7 @@ TrainSetup prepare_training(TrainArgs& args) {
     if (args.data.targets.empty()) args.data.targets = {"species"};
     if (args.layers.empty()) args.layers = "8:tanh,3:softmax";
     if (args.epochs == 0) args.epochs = 200;
-    if (args.optimizer.lr == 0) args.optimizer.lr = 0.01;
+    if (!args.optimizer.lr) args.optimizer.lr = 0.01;
     if (args.validation_split == 0 && args.validation_data.empty()) args.validation_split = 0.2;
     if (!args.quiet)
       std::cerr << "no --data: training the bundled Iris data set (" << args.data.spec << ")\n";
@@ -205,6 +204,7 @@ TrainSetup prepare_training(TrainArgs& args) {
   } else {
     if (args.layers.empty()) throw UsageError("--layers is required, e.g. --layers 64:relu,10:softmax");
     layers = parse_layers(args.layers);
+    make_optimizer_from(args.optimizer);  // a wrong optimizer flag is told before any data is read
     const std::string loss = args.loss.empty() ? default_loss(layers.back().activation) : args.loss;
     check_loss_fits_output(loss, layers.back());
     s.task = infer_task(args.task, layers.back(), loss);
@@ -255,19 +255,6 @@ TrainSetup prepare_training(TrainArgs& args) {
     }
   }
   return s;
-}
-
-std::string history_csv(const History& history) {
-  std::ostringstream out;
-  out << "epoch";
-  for (const auto& [key, values] : history.values) out << ',' << key;
-  out << '\n' << std::setprecision(9);
-  for (std::size_t i = 0; i < history.epochs.size(); ++i) {
-    out << history.epochs[i] + 1;
-    for (const auto& [key, values] : history.values) out << ',' << (i < values.size() ? values[i] : NAN);
-    out << '\n';
-  }
-  return out.str();
 }
 
 }  // namespace fathom::cli

@@ -1,5 +1,5 @@
 // Callbacks on their own: EarlyStopping, ModelCheckpoint, ReduceLROnPlateau and ConvergenceStop
-// driven with hand-made logs (exact control over the monitored values), CSVLogger and
+// driven with hand-made logs (exact control over the monitored values), CSVLogger, ProgressLogger and
 // LearningRateScheduler inside real fits.
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -7,6 +7,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -83,12 +84,12 @@ struct TempDir {
   }
 };
 
-std::vector<std::string> read_lines(const fs::path& path) {
-  std::ifstream in(path);
+std::vector<std::string> read_lines(std::istream&& in) {
   std::vector<std::string> lines;
   for (std::string line; std::getline(in, line);) lines.push_back(line);
   return lines;
 }
+std::vector<std::string> read_lines(const fs::path& path) { return read_lines(std::ifstream(path)); }
 
 std::vector<std::string> split_csv(const std::string& line) {
   std::vector<std::string> cells;
@@ -171,7 +172,7 @@ TEST(EarlyStopping, AnImprovementBiggerThanMinDeltaCounts) {
 
 TEST(EarlyStopping, ModeMaxStopsWhenTheValueFalls) {
   Sequential model = small_model();
-  // "score" alone would be minimised in auto mode; "max" makes higher better.
+  // "score" is neither the loss nor a metric: auto mode cannot tell its direction; "max" says it.
   EarlyStopping stop({.monitor = "score", .patience = 1, .mode = "max"});
   drive(stop, model, {0.5, 0.7, 0.6, 0.9}, "score");
   EXPECT_EQ(stop.best_epoch(), 1);
@@ -190,6 +191,19 @@ TEST(EarlyStopping, AutoModeMaximisesAccuracy) {
   drive(stop, model, {0.5, 0.75, 0.8, 0.7}, "val_accuracy");
   EXPECT_EQ(stop.best_epoch(), 2);
   EXPECT_EQ(stop.stopped_epoch(), 3);
+}
+
+// Auto mode asks the metric itself (Metric::higher_is_better), whatever the key's spelling.
+TEST(EarlyStopping, AutoModeTakesTheMetricsOwnDirection) {
+  EXPECT_FALSE(monitor_higher_is_better("loss"));
+  EXPECT_FALSE(monitor_higher_is_better("val_loss"));
+  for (const std::string& name : metric_names()) {
+    EXPECT_EQ(monitor_higher_is_better("val_" + name), make_metric(name)->higher_is_better()) << name;
+  }
+  EXPECT_TRUE(monitor_higher_is_better("val_binary_accuracy(0.3)"));
+  EXPECT_FALSE(monitor_higher_is_better("val_mse"));
+  EXPECT_THROW(EarlyStopping({.monitor = "score"}), InvalidArgument);
+  EXPECT_THROW(EarlyStopping({.monitor = "lr"}), InvalidArgument);
 }
 
 TEST(EarlyStopping, RestoresBestWeightsEvenWithoutStoppingEarly) {
@@ -340,8 +354,12 @@ TEST(CSVLogger, HeaderSortedKeysAndOneRowPerEpoch) {
   line_data(x, y);
   Sequential model = small_model();
   CSVLogger csv(path.string());
-  const History h =
-      model.fit(x, y, {.epochs = 3, .batch_size = 5, .validation_split = 0.25, .callbacks = {&csv}});
+  std::ostringstream text;  // the stream form (the CLI's --log) writes the same text
+  CSVLogger to_stream(text);
+  const History h = model.fit(
+      x, y, {.epochs = 3, .batch_size = 5, .validation_split = 0.25, .callbacks = {&csv, &to_stream}});
+  std::ifstream in(path);
+  EXPECT_EQ(text.str(), std::string(std::istreambuf_iterator<char>(in), {}));
 
   const auto lines = read_lines(path);
   ASSERT_EQ(lines.size(), 4u);
@@ -396,6 +414,41 @@ TEST(CSVLogger, AppendToAMissingFileWritesTheHeader) {
   const auto lines = read_lines(path);
   ASSERT_EQ(lines.size(), 3u);
   EXPECT_EQ(lines[0], "epoch,loss,lr");
+}
+
+// --- ProgressLogger ---
+
+TEST(ProgressLogger, EveryNthEpochCountedFromOneOutOfTheTotal) {
+  Matrix x, y;
+  line_data(x, y);
+  Sequential model = small_model();
+  std::ostringstream text;
+  ProgressLogger progress(text, {.every = 2, .epochs = 10});
+  model.fit(x, y, {.epochs = 4, .batch_size = 5, .validation_split = 0.25, .callbacks = {&progress}});
+  const auto lines = read_lines(std::istringstream(text.str()));
+  ASSERT_EQ(lines.size(), 2u) << text.str();
+  EXPECT_EQ(lines[0].rfind("epoch  2/10  loss ", 0), 0u) << lines[0];
+  EXPECT_EQ(lines[1].rfind("epoch  4/10  loss ", 0), 0u) << lines[1];
+  for (const auto& line : lines) {
+    EXPECT_NE(line.find("  val_loss "), std::string::npos) << line;
+    EXPECT_EQ(line.find("lr"), std::string::npos) << "the rate is not a result: " << line;
+    EXPECT_EQ(line.back(), ')') << line;
+  }
+  EXPECT_THROW(ProgressLogger(text, 0), InvalidArgument);
+}
+
+TEST(ProgressLogger, LiveBarOverwritesItselfAndEndsWithTheLastEpoch) {
+  Matrix x, y;
+  line_data(x, y);
+  Sequential model = small_model();
+  std::ostringstream text;
+  ProgressLogger progress(text, {.epochs = 3, .live_bar = true});
+  model.fit(x, y, {.epochs = 3, .batch_size = 5, .callbacks = {&progress}});
+  const std::string out = text.str();
+  EXPECT_EQ(out.rfind("\r\033[Kepoch 1/3", 0), 0u) << out;
+  EXPECT_NE(out.find("] 2/3  ETA "), std::string::npos) << out;
+  EXPECT_EQ(out.find("] 3/3"), std::string::npos) << "no bar after the last epoch: " << out;
+  EXPECT_EQ(out.back(), '\n') << out;
 }
 
 // --- ReduceLROnPlateau ---

@@ -147,6 +147,25 @@ std::vector<ErrorCase> cases() {
        .code = 3,
        .fragments = {"nodir/out.fathom"},
        .output = "H.csv"},
+      {.name = "DivergedLeavesNoLog",
+       .args = diverge + " --log H.csv",
+       .files = {{"big.csv", large_targets_csv()}},
+       .code = 1,
+       .fragments = {"diverged"},
+       .output = "H.csv"},
+      {.name = "UnknownOptimizer",  // the library's message lists the optimizers there are
+       .args = "train --data " + kIris +
+               " --target species --layers 8:relu,3:softmax --optimizer adamax --save out.fathom --quiet",
+       .code = 2,
+       .fragments = {"\"adamax\"", "sgd", "adamw"},
+       .output = "out.fathom"},
+      {.name = "OptionTheOptimizerLacks",
+       .args = "train --data " + kIris +
+               " --target species --layers 8:relu,3:softmax --optimizer adam --momentum 0.9 --save out.fathom"
+               " --quiet",
+       .code = 2,
+       .fragments = {"adam", "\"momentum\"", "learning_rate"},
+       .output = "out.fathom"},
       {.name = "WrongFeatureCountAtPredict",
        .args = "predict --model M.fathom --data few.csv --out P.csv",
        .files = {{"few.csv", "sepal_length,sepal_width,petal_length\n5.1,3.5,1.4\n6.3,3.3,6.0\n"}},

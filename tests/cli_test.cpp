@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <fathom/fathom.hpp>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -25,16 +26,21 @@ std::vector<std::string> split(const std::string& text, char sep) {
   return parts;
 }
 
-// The number after `"key": ` in evaluate's --json output (NaN when absent or null), so the test
-// reads the value evaluate computed rather than matching a rounded table cell.
-double json_number(const std::string& json, const std::string& key) {
-  const std::string needle = "\"" + key + "\":";
-  const auto at = json.find(needle);
-  if (at == std::string::npos) return NAN;
-  const char* start = json.c_str() + at + needle.size();
-  char* end = nullptr;
-  const double v = std::strtod(start, &end);
-  return end == start ? NAN : v;
+// evaluate's --json output, parsed (an empty object, and a failure, where it does not parse).
+nlohmann::json parse_json(const std::string& text) {
+  nlohmann::json json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  EXPECT_FALSE(json.is_discarded()) << "not JSON:\n" << text;
+  return json.is_discarded() ? nlohmann::json::object() : json;
+}
+
+// A string of the parsed JSON, "<absent>" when absent or not a string.
+std::string text_at(const nlohmann::json& json, const nlohmann::json::json_pointer& where) {
+  return json.contains(where) && json.at(where).is_string() ? json.at(where).get<std::string>() : "<absent>";
+}
+
+// A number of the parsed JSON, NaN when absent or not a number.
+double number_at(const nlohmann::json& json, const nlohmann::json::json_pointer& where) {
+  return json.contains(where) && json.at(where).is_number() ? json.at(where).get<double>() : NAN;
 }
 
 // y = 2a − b + small deterministic noise: a linear target a 16-unit tanh layer fits almost exactly,
@@ -87,9 +93,18 @@ TEST_F(CliTest, IrisTrainInfoEvaluatePredict) {
 
   const CliResult eval = run("evaluate --model M.fathom --data " + kIris + " --json");
   ASSERT_EQ(eval.code, 0) << describe(eval);
-  const double accuracy = json_number(eval.out, "accuracy");
+  const nlohmann::json report = parse_json(eval.out);
+  const double accuracy = number_at(report, "/accuracy"_json_pointer);
   EXPECT_GE(accuracy, 0.9) << eval.out;
   EXPECT_LE(accuracy, 1.0) << eval.out;
+  EXPECT_EQ(number_at(report, "/samples"_json_pointer), 150) << eval.out;
+  EXPECT_EQ(report.value("task", ""), "classify") << eval.out;
+  EXPECT_EQ(report.value("classes", std::vector<std::string>{}), kSpecies) << eval.out;
+  long long counted = 0;  // the confusion matrix holds every sample once
+  for (const auto& row : report.value("confusion_matrix", nlohmann::json::array()))
+    for (const auto& cell : row) counted += cell.get<long long>();
+  EXPECT_EQ(counted, 150) << eval.out;
+  EXPECT_EQ(text_at(report, "/per_class/2/name"_json_pointer), "virginica") << eval.out;
 
   // The tables name the classes and the accuracy too.
   const CliResult table = run("evaluate --model M.fathom --data " + kIris);
@@ -163,6 +178,8 @@ TEST_F(CliTest, PerEpochLinesOnStderr) {
     EXPECT_EQ(line.find("\033["), std::string::npos) << "no escape codes when stderr is a file: " << line;
     if (line.rfind("epoch", 0) != 0) continue;
     ++epoch_lines;
+    // fathom::ProgressLogger's line: the epoch counted from 1 out of the total.
+    EXPECT_EQ(line.rfind("epoch " + std::to_string(epoch_lines) + "/7  ", 0), 0u) << line;
     EXPECT_NE(line.find("loss"), std::string::npos) << line;
     EXPECT_NE(line.find("val_loss"), std::string::npos) << line;
   }
@@ -179,20 +196,46 @@ TEST_F(CliTest, PerEpochLinesOnStderr) {
 TEST_F(CliTest, LogWritesOneRowPerEpoch) {
   const CliResult r = run("train --data " + kIris +
                           " --target species --layers 8:relu,3:softmax --epochs 6 --validation-split 0.2"
-                          " --log H.csv --quiet");
+                          " --log H.csv --save M.fathom --quiet");
   ASSERT_EQ(r.code, 0) << describe(r);
   const auto rows = lines_of(read_text(path("H.csv")));
   ASSERT_EQ(rows.size(), 7u) << "header + 6 epochs:\n" << read_text(path("H.csv"));
+  // As fathom::CSVLogger writes it: epoch, then the logs' keys in sorted order.
+  EXPECT_EQ(rows[0], "epoch,accuracy,loss,lr,val_accuracy,val_loss");
   const auto header = split(rows[0], ',');
-  EXPECT_EQ(header.at(0), "epoch") << rows[0];
-  EXPECT_NE(rows[0].find("loss"), std::string::npos) << rows[0];
-  EXPECT_NE(rows[0].find("val_loss"), std::string::npos) << rows[0];
   for (std::size_t i = 1; i < rows.size(); ++i) {
     const auto fields = split(rows[i], ',');
     EXPECT_EQ(fields.size(), header.size()) << rows[i];
-    EXPECT_EQ(std::stoi(fields.at(0)), int(i)) << "epochs numbered from 1: " << rows[i];
+    EXPECT_EQ(std::stoi(fields.at(0)), int(i) - 1) << "epochs counted from 0, as History: " << rows[i];
     for (const auto& f : fields) EXPECT_TRUE(std::isfinite(std::stod(f))) << rows[i];
   }
+  // The model's history holds the same numbers (CSVLogger writes 9 significant digits).
+  const fathom::Sequential model = fathom::load_model(path("M.fathom").string());
+  const auto last = split(rows.back(), ',');
+  EXPECT_EQ(std::stoi(last.at(0)), model.history.epochs.back());
+  EXPECT_NEAR(std::stod(last.at(2)), model.history["loss"].back(), 1e-6 * model.history["loss"].back());
+}
+
+// An optimizer flag left out keeps the optimizer's own default: the config holds only the
+// flags given, and the library fills in the rest.
+TEST_F(CliTest, OptimizerFlagsBecomeItsConfigAndTheRestStayItsDefaults) {
+  const std::string train =
+      "train --data " + kIris + " --target species --layers 4:tanh,3:softmax --epochs 1 --quiet";
+  ASSERT_EQ(run(train + " --optimizer adam --save A.fathom").code, 0);
+  const fathom::Sequential adam = fathom::load_model(path("A.fathom").string());
+  EXPECT_EQ(adam.optimizer().name(), "adam");
+  EXPECT_EQ(adam.optimizer().initial_learning_rate(), fathom::AdamOptions{}.learning_rate);
+  EXPECT_EQ(adam.optimizer().config_json(), fathom::Adam().config_json());
+
+  const CliResult sgd = run(train + " --optimizer sgd --lr 0.05 --momentum 0.5 --nesterov --save S.fathom");
+  ASSERT_EQ(sgd.code, 0) << describe(sgd);
+  EXPECT_EQ(fathom::load_model(path("S.fathom").string()).optimizer().config_json(),
+            fathom::SGD({.learning_rate = 0.05f, .momentum = 0.5f, .nesterov = true}).config_json());
+
+  // For adamw, --l2 is its decoupled weight decay.
+  ASSERT_EQ(run(train + " --optimizer adamw --l2 0.02 --save W.fathom").code, 0);
+  EXPECT_EQ(fathom::load_model(path("W.fathom").string()).optimizer().config_json(),
+            fathom::AdamW({.weight_decay = 0.02f}).config_json());
 }
 
 // A checkpoint resumes where it stopped: --epochs is the new total and the history grows.
@@ -238,8 +281,21 @@ TEST_F(CliTest, RegressionReportsMseAndR2) {
 
   const CliResult json = run("evaluate --model M.fathom --data reg.csv --json");
   ASSERT_EQ(json.code, 0) << describe(json);
-  EXPECT_GE(json_number(json.out, "r2"), 0.9) << json.out;
-  EXPECT_LT(json_number(json.out, "mse"), 0.5) << json.out;
+  const nlohmann::json report = parse_json(json.out);
+  EXPECT_EQ(report.value("task", ""), "regress") << json.out;
+  EXPECT_EQ(text_at(report, "/per_output/0/name"_json_pointer), "y") << json.out;
+  EXPECT_GE(number_at(report, "/per_output/0/r2"_json_pointer), 0.9) << json.out;
+  EXPECT_LT(number_at(report, "/per_output/0/mse"_json_pointer), 0.5) << json.out;
+
+  // Names from the user's files reach the JSON escaped: a quote and a backslash in a column name.
+  write_text(path("odd.csv"), "a,b,\"odd \"\"y\"\" \\ name\"\n1,2,3\n2,1,0\n3,3,3\n");
+  const CliResult odd =
+      run("train --data odd.csv --target 2 --layers 1:linear --epochs 1 --save O.fathom --quiet");
+  ASSERT_EQ(odd.code, 0) << describe(odd);
+  const CliResult odd_json = run("evaluate --model O.fathom --data odd.csv --json");
+  ASSERT_EQ(odd_json.code, 0) << describe(odd_json);
+  EXPECT_EQ(text_at(parse_json(odd_json.out), "/per_output/0/name"_json_pointer), "odd \"y\" \\ name")
+      << odd_json.out;
 
   // Regression predictions are values, one column named after the target.
   const CliResult predict = run("predict --model M.fathom --data reg.csv --out P.csv");
@@ -317,5 +373,5 @@ TEST_F(CliTest, TargetsRangeIsKeptForEvaluate) {
   ASSERT_EQ(eval.code, 0) << describe(eval);
   // Outputs near 0.1/0.9 score almost 0 against those targets, but at least ½·0.1² = 0.005
   // per sample against 0/1.
-  EXPECT_LT(json_number(eval.out, "loss"), 0.002) << eval.out;
+  EXPECT_LT(number_at(parse_json(eval.out), "/loss"_json_pointer), 0.002) << eval.out;
 }

@@ -13,6 +13,7 @@
 #include "fathom/data/pgm.hpp"
 #include "fathom/data/scaling.hpp"
 #include "fathom/io/atomic_file.hpp"
+#include "fathom/io/model_checkpoint.hpp"
 #include "fathom/io/model_file.hpp"
 #include "fathom/nn/activation.hpp"
 #include "fathom/nn/dense.hpp"

@@ -1,4 +1,5 @@
-// The callbacks fit() calls between epochs (ModelCheckpoint lives in model_checkpoint.cpp).
+// The callbacks fit() calls between epochs (ModelCheckpoint, which writes model files, is in
+// src/io/model_checkpoint.cpp).
 #include "fathom/train/callbacks.hpp"
 
 #include <chrono>
@@ -9,6 +10,7 @@
 #include <sstream>
 
 #include "fathom/core/error.hpp"
+#include "fathom/train/metrics.hpp"
 #include "fathom/train/sequential.hpp"
 
 namespace fathom {
@@ -25,10 +27,23 @@ double monitored_value(const Logs& logs, const std::string& monitor) {
 }
 
 bool monitor_higher_is_better(const std::string& monitor) {
-  for (const char* word : {"accuracy", "r2", "precision", "recall", "f1"}) {
-    if (monitor.find(word) != std::string::npos) return true;
+  std::string_view name = monitor;
+  if (name.starts_with("val_")) name.remove_prefix(4);
+  if (name == "loss") return false;
+  try {
+    return metric_higher_is_better(name);
+  } catch (const InvalidArgument&) {
+    throw InvalidArgument("\"" + monitor +
+                          "\" is neither the loss nor a metric, so mode \"auto\" cannot tell which way it "
+                          "improves: give mode \"min\" or \"max\"");
   }
-  return false;
+}
+
+bool monitor_maximizes(const std::string& mode, const std::string& monitor, const std::string& who) {
+  if (mode == "max") return true;
+  if (mode == "min") return false;
+  require(mode == "auto", who + ": mode must be auto, min or max, got \"" + mode + "\"");
+  return monitor_higher_is_better(monitor);
 }
 
 namespace {
@@ -38,13 +53,6 @@ std::string got(T value) {
   out << ", got " << value;
   return out.str();
 }
-
-bool resolve_mode(const std::string& mode, const std::string& monitor) {
-  if (mode == "max") return true;
-  if (mode == "min") return false;
-  require(mode == "auto", "callback mode must be auto, min or max, got \"" + mode + "\"");
-  return monitor_higher_is_better(monitor);
-}
 }  // namespace
 
 // --- EarlyStopping ---
@@ -52,7 +60,7 @@ bool resolve_mode(const std::string& mode, const std::string& monitor) {
 EarlyStopping::EarlyStopping(EarlyStoppingOptions options) : options_(std::move(options)) {
   require(options_.patience >= 0, "EarlyStopping: patience must be >= 0" + got(options_.patience));
   require(options_.min_delta >= 0, "EarlyStopping: min_delta must be >= 0" + got(options_.min_delta));
-  maximize_ = resolve_mode(options_.mode, options_.monitor);
+  maximize_ = monitor_maximizes(options_.mode, options_.monitor, "EarlyStopping");
 }
 
 bool EarlyStopping::improved(double value) const {
@@ -100,33 +108,44 @@ CSVLogger::CSVLogger(std::string path, bool append) : path_(std::move(path)), ap
 
 void CSVLogger::on_train_begin(Sequential& model) {
   (void)model;
+  keys_.clear();
+  header_written_ = false;
+  if (out_ != nullptr) return;
   std::ofstream out(path_, append_ ? std::ios::app : std::ios::trunc);
   if (!out) throw FileError(path_ + ": cannot open for writing");
   header_written_ = append_ && out.tellp() > 0;
-  keys_.clear();
 }
 
 void CSVLogger::on_epoch_end(Sequential& model, int epoch, const Logs& logs) {
   (void)model;
+  if (out_ != nullptr) {
+    write_row(*out_, epoch, logs);
+    return;
+  }
   std::ofstream out(path_, std::ios::app);
   if (!out) throw FileError(path_ + ": cannot open for writing");
+  write_row(out, epoch, logs);
+  if (!out.flush()) throw FileError(path_ + ": write failed");
+}
+
+void CSVLogger::write_row(std::ostream& out, int epoch, const Logs& logs) {
   if (keys_.empty()) {
     for (const auto& [k, v] : logs) keys_.push_back(k);
   }
+  std::ostringstream row;
   if (!header_written_) {
-    out << "epoch";
-    for (const auto& k : keys_) out << ',' << k;
-    out << '\n';
+    row << "epoch";
+    for (const auto& k : keys_) row << ',' << k;
+    row << '\n';
     header_written_ = true;
   }
-  out << epoch << std::setprecision(9);
+  row << epoch << std::setprecision(9);
   for (const auto& k : keys_) {
     auto it = logs.find(k);
-    out << ',';
-    if (it != logs.end()) out << it->second;
+    row << ',';
+    if (it != logs.end()) row << it->second;
   }
-  out << '\n';
-  if (!out.flush()) throw FileError(path_ + ": write failed");
+  out << row.str() << '\n';
 }
 
 // --- ConvergenceStop ---
@@ -215,9 +234,16 @@ double now_seconds() {
 }
 }  // namespace
 
+ProgressLogger::ProgressLogger(std::ostream& out, ProgressLoggerOptions options)
+    : out_(out), options_(options) {
+  require(options_.every >= 1, "ProgressLogger: every must be >= 1" + got(options_.every));
+  require(options_.epochs >= 0, "ProgressLogger: epochs must be >= 0" + got(options_.epochs));
+}
+
 void ProgressLogger::on_train_begin(Sequential& model) {
   (void)model;
-  epochs_ = 0;
+  epochs_run_ = 0;
+  train_start_ = now_seconds();
 }
 
 void ProgressLogger::on_epoch_begin(Sequential& model, int epoch) {
@@ -227,13 +253,35 @@ void ProgressLogger::on_epoch_begin(Sequential& model, int epoch) {
 
 void ProgressLogger::on_epoch_end(Sequential& model, int epoch, const Logs& logs) {
   (void)model;
-  if (++epochs_ % every_ != 0) return;
-  out_ << "epoch " << epoch + 1;
-  for (const auto& [k, v] : logs) {
-    if (k == "lr") continue;
-    out_ << "  " << k << ' ' << std::fixed << std::setprecision(4) << v;
+  if (++epochs_run_ % options_.every != 0) return;
+  const double now = now_seconds();
+  const int total = options_.epochs;
+  std::ostringstream line;  // built apart, so the stream's own format flags stay as they were
+  line << "epoch ";
+  if (total > 0) {
+    line << std::setw(int(std::to_string(total).size())) << epoch + 1 << '/' << total;
+  } else {
+    line << epoch + 1;
   }
-  out_ << "  (" << std::setprecision(2) << now_seconds() - epoch_start_ << " s)\n" << std::defaultfloat;
+  for (const auto& [key, value] : logs) {
+    if (key != "lr") line << "  " << key << ' ' << std::fixed << std::setprecision(4) << value;
+  }
+  line << "  (" << std::setprecision(2) << now - epoch_start_ << " s)";
+  if (!options_.live_bar) {
+    out_ << line.str() << '\n';
+    return;
+  }
+  out_ << "\r\033[K" << line.str() << '\n';  // over the bar the previous epoch left
+  if (total > 0 && epoch + 1 < total) {
+    const double done = double(epoch + 1) / total;
+    const int width = 30, filled = int(done * width);
+    const double left = (now - train_start_) / epochs_run_ * (total - epoch - 1);
+    std::ostringstream bar;
+    bar << '[' << std::string(std::size_t(filled), '#') << std::string(std::size_t(width - filled), '.')
+        << "] " << epoch + 1 << '/' << total << "  ETA " << std::fixed << std::setprecision(0) << left
+        << " s";
+    out_ << bar.str() << std::flush;
+  }
 }
 
 }  // namespace fathom

@@ -257,6 +257,8 @@ std::unique_ptr<Metric> make_metric(std::string_view name) {
                         " (binary_accuracy(t) sets the threshold t)");
 }
 
+bool metric_higher_is_better(std::string_view name) { return make_metric(name)->higher_is_better(); }
+
 std::vector<std::string> metric_names() {
   std::vector<std::string> names;
   for (const auto& entry : kMetrics) names.emplace_back(entry.name);

@@ -1,6 +1,7 @@
-// Callbacks: what fit() calls between epochs (Keras's EarlyStopping, ModelCheckpoint,
-// CSVLogger, LambdaCallback, ReduceLROnPlateau, LearningRateScheduler), plus ConvergenceStop
-// (SPEC §5: stop when the cost converges) and ProgressLogger (per-epoch lines to a stream).
+// Callbacks: what fit() calls between epochs (Keras's EarlyStopping, CSVLogger, LambdaCallback,
+// ReduceLROnPlateau, LearningRateScheduler), plus ConvergenceStop (stop when the cost
+// converges, docs/concepts.md) and ProgressLogger (per-epoch lines to a stream).
+// ModelCheckpoint writes model files, so it lives with them in io (model_checkpoint.hpp).
 #pragma once
 
 #include <functional>
@@ -29,8 +30,13 @@ class Callback {
 
 // Reads `monitor` from logs; throws InvalidArgument listing the available keys if absent.
 double monitored_value(const Logs& logs, const std::string& monitor);
-// "auto" mode: accuracy-like keys are maximised, everything else minimised.
+// "auto" mode: the loss ("loss", "val_loss") is minimised; a metric ("val_accuracy", "mae",
+// "binary_accuracy(0.3)") goes the way its Metric::higher_is_better() says. Any other key
+// throws InvalidArgument: its direction cannot be known, so give mode "min" or "max".
 bool monitor_higher_is_better(const std::string& monitor);
+// A callback's mode ("min", "max" or "auto") resolved for `monitor`: true to maximise.
+// `who` names the callback in the error for any other mode.
+bool monitor_maximizes(const std::string& mode, const std::string& monitor, const std::string& who);
 
 struct EarlyStoppingOptions {
   std::string monitor = "val_loss";
@@ -61,38 +67,22 @@ class EarlyStopping : public Callback {
   std::vector<float> best_weights_;
 };
 
-struct ModelCheckpointOptions {
-  std::string path;
-  std::string monitor = "val_loss";
-  bool save_best_only = true;
-  std::string mode = "auto";
-};
-
-// Saves the model (atomically) after an epoch, or only when the monitored value improved.
-class ModelCheckpoint : public Callback {
- public:
-  explicit ModelCheckpoint(ModelCheckpointOptions options);
-  void on_epoch_end(Sequential& model, int epoch, const Logs& logs) override;
-  int saves() const { return saves_; }
-
- private:
-  ModelCheckpointOptions options_;
-  bool maximize_ = false;
-  bool have_best_ = false;
-  double best_ = 0;
-  int saves_ = 0;
-};
-
-// Writes one CSV row per epoch: epoch, then every key of the logs in sorted order.
+// Writes one CSV row per epoch: "epoch" (counted from 0, as History counts) then every key of
+// the first epoch's logs in sorted order, to 9 significant digits. To a file (with append, after
+// the rows already there, without a second header), or to a stream: each fit writes its header
+// and rows there, e.g. into a string the caller saves once training has succeeded.
 class CSVLogger : public Callback {
  public:
   explicit CSVLogger(std::string path, bool append = false);
+  explicit CSVLogger(std::ostream& out) : out_(&out) {}
   void on_train_begin(Sequential& model) override;
   void on_epoch_end(Sequential& model, int epoch, const Logs& logs) override;
 
  private:
+  void write_row(std::ostream& out, int epoch, const Logs& logs);
   std::string path_;
-  bool append_;
+  std::ostream* out_ = nullptr;  // the stream, when not writing to path_
+  bool append_ = false;
   bool header_written_ = false;
   std::vector<std::string> keys_;
 };
@@ -164,19 +154,30 @@ class LearningRateScheduler : public Callback {
   float initial_ = 0;
 };
 
-// Prints "epoch 3/20  loss 0.1234  accuracy 0.9500  val_loss ...  (0.52 s)" per epoch.
+struct ProgressLoggerOptions {
+  int every = 1;          // print every n-th epoch of a fit
+  int epochs = 0;         // the fit's total epochs, shown as "epoch  3/20" (0: "epoch 3")
+  bool live_bar = false;  // for a terminal: after each line a bar with the time left, which the
+                          // next line overwrites (escape codes: leave it off for files and pipes)
+};
+
+// Prints "epoch  3/20  accuracy 0.9500  loss 0.1234  val_loss 0.2345  (0.52 s)" per epoch: the
+// epoch counted from 1 (History and CSVLogger count from 0), every log but the learning rate,
+// and the seconds the epoch took.
 class ProgressLogger : public Callback {
  public:
-  explicit ProgressLogger(std::ostream& out, int every = 1) : out_(out), every_(every) {}
+  explicit ProgressLogger(std::ostream& out, int every = 1)
+      : ProgressLogger(out, ProgressLoggerOptions{.every = every}) {}
+  ProgressLogger(std::ostream& out, ProgressLoggerOptions options);
   void on_train_begin(Sequential& model) override;
   void on_epoch_begin(Sequential& model, int epoch) override;
   void on_epoch_end(Sequential& model, int epoch, const Logs& logs) override;
 
  private:
   std::ostream& out_;
-  int every_;
-  int epochs_ = 0;
-  double epoch_start_ = 0;
+  ProgressLoggerOptions options_;
+  int epochs_run_ = 0;
+  double train_start_ = 0, epoch_start_ = 0;
 };
 
 }  // namespace fathom

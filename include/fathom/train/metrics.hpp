@@ -36,6 +36,8 @@ class Metric {
 // Throws InvalidArgument naming the metric and the known names if unknown.
 std::unique_ptr<Metric> make_metric(std::string_view name);
 std::vector<std::string> metric_names();
+// The metric's own Metric::higher_is_better() for a name make_metric accepts (throws as it does).
+bool metric_higher_is_better(std::string_view name);
 
 // Class index per column: argmax over rows; with a single row, 1 if A > threshold else 0.
 std::vector<Index> predicted_classes(ConstMatrixView A, Scalar threshold = 0.5f);

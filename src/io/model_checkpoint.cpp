@@ -1,21 +1,16 @@
 // ModelCheckpoint: saves the model atomically when the monitored value improves.
+#include "fathom/io/model_checkpoint.hpp"
+
 #include "fathom/core/error.hpp"
 #include "fathom/io/model_file.hpp"
-#include "fathom/train/callbacks.hpp"
 
 namespace fathom {
 
 ModelCheckpoint::ModelCheckpoint(ModelCheckpointOptions options) : options_(std::move(options)) {
   require(!options_.path.empty(), "ModelCheckpoint: path is empty");
-  if (options_.mode == "max") {
-    maximize_ = true;
-  } else if (options_.mode == "min") {
-    maximize_ = false;
-  } else {
-    require(options_.mode == "auto",
-            "ModelCheckpoint: mode must be auto, min or max, got \"" + options_.mode + "\"");
-    maximize_ = monitor_higher_is_better(options_.monitor);
-  }
+  // Saving every epoch compares nothing, so it needs no direction for the monitor.
+  if (options_.save_best_only)
+    maximize_ = monitor_maximizes(options_.mode, options_.monitor, "ModelCheckpoint");
 }
 
 void ModelCheckpoint::on_epoch_end(Sequential& model, int epoch, const Logs& logs) {
