@@ -59,6 +59,23 @@ double bias_correction(Scalar beta, std::int64_t t) {
   return 1.0 / (1.0 - std::pow(double(beta), double(t)));
 }
 
+// The Adam step shared by Adam and AdamW: m = β₁m + (1−β₁)(g + λ₂w), v = β₂v + (1−β₂)(g + λ₂w)²,
+// w ← keep·w − η m̂ / (√v̂ + ε). Adam: keep = 1 (L2 in the gradient); AdamW: λ₂ = 0 and
+// keep = 1 − ηλ (decay decoupled from the gradient). The 0 and 1 leave every value exact.
+bool adam_step(std::span<Scalar> w, std::span<const Scalar> g, std::span<Scalar> m, std::span<Scalar> v,
+               Scalar b1, Scalar b2, Scalar eps, Scalar l2, Scalar eta, Scalar keep, std::int64_t t) {
+  // m̂ = m·c1 and v̂ = v·c2; η folds into c1 so the loop does one multiply fewer.
+  const Scalar step = Scalar(double(eta) * bias_correction(b1, t));
+  const Scalar c2 = Scalar(bias_correction(b2, t));
+  return for_each_block(w, [&](std::size_t at, Index n) {
+    Array W = block(w, at, n), M = block(m, at, n), V = block(v, at, n);
+    const ConstArray grad = block(g, at, n);
+    M = b1 * M + (1 - b1) * (grad + l2 * W);
+    V = b2 * V + (1 - b2) * (grad + l2 * W).square();
+    W = keep * W - step * M / ((c2 * V).sqrt() + eps);
+  });
+}
+
 }  // namespace
 
 // ---- Adagrad: G += g²; w −= η g / (√G + ε) --------------------------------------------------
@@ -103,18 +120,8 @@ bool RMSprop::update(std::span<Scalar> w, std::span<const Scalar> g, std::int64_
 Adam::Adam(AdamOptions options) : Optimizer(detail::checked(kName, options)), options_(options) {}
 
 bool Adam::update(std::span<Scalar> w, std::span<const Scalar> g, std::int64_t t) {
-  const Scalar b1 = options_.beta1, b2 = options_.beta2, eps = options_.epsilon, l2 = options_.l2;
-  // m̂ = m·c1 and v̂ = v·c2; η folds into c1 so the loop does one multiply fewer.
-  const Scalar step = Scalar(double(learning_rate_) * bias_correction(b1, t));
-  const Scalar c2 = Scalar(bias_correction(b2, t));
-  const auto m = buffer(m_), v = buffer(v_);
-  return for_each_block(w, [&](std::size_t at, Index n) {
-    Array W = block(w, at, n), M = block(m, at, n), V = block(v, at, n);
-    const ConstArray grad = block(g, at, n);
-    M = b1 * M + (1 - b1) * (grad + l2 * W);
-    V = b2 * V + (1 - b2) * (grad + l2 * W).square();
-    W -= step * M / ((c2 * V).sqrt() + eps);
-  });
+  return adam_step(w, g, buffer(m_), buffer(v_), options_.beta1, options_.beta2, options_.epsilon,
+                   options_.l2, learning_rate_, 1, t);
 }
 
 // ---- AdamW: w −= η λ w, then the Adam step (the decay is not part of the gradient) ------------
@@ -122,18 +129,9 @@ bool Adam::update(std::span<Scalar> w, std::span<const Scalar> g, std::int64_t t
 AdamW::AdamW(AdamWOptions options) : Optimizer(detail::checked(kName, options)), options_(options) {}
 
 bool AdamW::update(std::span<Scalar> w, std::span<const Scalar> g, std::int64_t t) {
-  const Scalar b1 = options_.beta1, b2 = options_.beta2, eps = options_.epsilon;
   const Scalar keep = Scalar(1.0 - double(learning_rate_) * double(options_.weight_decay));
-  const Scalar step = Scalar(double(learning_rate_) * bias_correction(b1, t));
-  const Scalar c2 = Scalar(bias_correction(b2, t));
-  const auto m = buffer(m_), v = buffer(v_);
-  return for_each_block(w, [&](std::size_t at, Index n) {
-    Array W = block(w, at, n), M = block(m, at, n), V = block(v, at, n);
-    const ConstArray grad = block(g, at, n);
-    M = b1 * M + (1 - b1) * grad;
-    V = b2 * V + (1 - b2) * grad.square();
-    W = keep * W - step * M / ((c2 * V).sqrt() + eps);
-  });
+  return adam_step(w, g, buffer(m_), buffer(v_), options_.beta1, options_.beta2, options_.epsilon, 0,
+                   learning_rate_, keep, t);
 }
 
 }  // namespace fathom
