@@ -3,9 +3,12 @@
 // row is written once and every kernel is instantiated (and vectorised) for it with no branch.
 #pragma once
 
+#include <sstream>
 #include <string>
+#include <string_view>
 
 #include "fathom/core/error.hpp"
+#include "name_call.hpp"
 
 namespace fathom::detail {
 
@@ -19,6 +22,24 @@ auto visit_row(Kind kind, F&& f) {
     throw InvalidArgument("unknown kind (not a row of the table that ends with \"" +
                           std::string(First::entry.name) + "\")");
   }
+}
+
+// The entry named `base` ("leaky_relu" of "leaky_relu(0.2)"); otherwise throws InvalidArgument
+// "unknown <what> "<text>"; known: ...".
+template <class Entries>
+const auto& find_entry(const Entries& entries, std::string_view base, std::string_view text,
+                       std::string_view what) {
+  for (const auto& e : entries)
+    if (base == e.name) return e;
+  throw InvalidArgument("unknown " + std::string(what) + " \"" + std::string(text) +
+                        "\"; known: " + known_names(entries));
+}
+
+// "name(parameter)", the canonical text of a row that takes a parameter.
+inline std::string call_text(std::string_view name, Scalar parameter) {
+  std::ostringstream out;
+  out << name << '(' << parameter << ')';
+  return out.str();
 }
 
 }  // namespace fathom::detail

@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <sstream>
 #include <unsupported/Eigen/SpecialFunctions>  // vectorised erf, for gelu
 
 #include "../core/name_call.hpp"
@@ -280,24 +279,16 @@ Activation::Activation(ActivationKind kind, Scalar alpha) : kind_(kind), alpha_(
 
 Activation::Activation(std::string_view text) {
   const auto [base, arg] = detail::split_call(text, "activation");
-  for (const auto& e : Table::entries) {
-    if (base != e.name) continue;
-    if (!arg.empty() && !e.has_alpha) {
-      throw InvalidArgument("activation \"" + std::string(base) + "\" takes no parameter");
-    }
-    *this = Activation(e.kind, arg.empty() ? e.default_alpha : detail::parse_number(arg, text, "activation"));
-    return;
+  const Entry& e = detail::find_entry(Table::entries, base, text, "activation");
+  if (!arg.empty() && !e.has_alpha) {
+    throw InvalidArgument("activation \"" + std::string(base) + "\" takes no parameter");
   }
-  throw InvalidArgument("unknown activation \"" + std::string(text) +
-                        "\"; known: " + detail::known_names(Table::entries));
+  *this = Activation(e.kind, arg.empty() ? e.default_alpha : detail::parse_number(arg, text, "activation"));
 }
 
 std::string Activation::name() const {
   const Entry& e = entry(kind_);
-  if (!e.has_alpha) return e.name;
-  std::ostringstream out;
-  out << e.name << '(' << alpha_ << ')';
-  return out.str();
+  return e.has_alpha ? detail::call_text(e.name, alpha_) : e.name;
 }
 
 void Activation::forward(ConstMatrixView V, MatrixView Y) const {

@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <sstream>
 
 #include "../core/name_call.hpp"
 #include "../core/row_table.hpp"
@@ -166,24 +165,16 @@ Loss::Loss(LossKind kind, Scalar delta) : kind_(kind), delta_(entry(kind).has_de
 
 Loss::Loss(std::string_view text) {
   const auto [base, arg] = detail::split_call(text, "loss");
-  for (const auto& e : Table::entries) {
-    if (base != e.name) continue;
-    if (!arg.empty() && !e.has_delta) {
-      throw InvalidArgument("loss \"" + std::string(text) + "\": only huber takes a parameter");
-    }
-    *this = Loss(e.kind, arg.empty() ? 1.0f : detail::parse_number(arg, text, "loss"));
-    return;
+  const Entry& e = detail::find_entry(Table::entries, base, text, "loss");
+  if (!arg.empty() && !e.has_delta) {
+    throw InvalidArgument("loss \"" + std::string(text) + "\": only huber takes a parameter");
   }
-  throw InvalidArgument("unknown loss \"" + std::string(text) +
-                        "\"; known: " + detail::known_names(Table::entries));
+  *this = Loss(e.kind, arg.empty() ? 1.0f : detail::parse_number(arg, text, "loss"));
 }
 
 std::string Loss::name() const {
   const Entry& e = entry(kind_);
-  if (!e.has_delta || delta_ == 1) return e.name;
-  std::ostringstream out;
-  out << e.name << '(' << delta_ << ')';
-  return out.str();
+  return e.has_delta && delta_ != 1 ? detail::call_text(e.name, delta_) : e.name;
 }
 
 bool Loss::fuses_with(const Activation& output) const {
