@@ -95,9 +95,9 @@ int run_gradcheck(const GradcheckArgs& a) {
     all_ok = all_ok && ok;
     const std::string shape = std::to_string(check.rows) + "x" + std::to_string(check.cols);
     std::cout << std::left << std::setw(16) << check.name << std::setw(10) << shape << std::right
-              << std::scientific << std::setprecision(2) << std::setw(12) << check.error.worst << std::setw(14)
-              << check.error.analytic << std::setw(14) << check.error.numeric << "  " << (ok ? "ok" : "FAIL")
-              << '\n'
+              << std::scientific << std::setprecision(2) << std::setw(12) << check.error.worst
+              << std::setw(14) << check.error.analytic << std::setw(14) << check.error.numeric << "  "
+              << (ok ? "ok" : "FAIL") << '\n'
               << std::defaultfloat;
   }
   if (!all_ok) {
