@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common.hpp"
+#include "fathom/train/gradient_check.hpp"
 
 namespace fathom::cli {
 
@@ -74,12 +75,9 @@ int run_gradcheck(const GradcheckArgs& a) {
   for (Index i = 0; i < x.size(); ++i) x.data()[i] = Scalar(rng.uniform(-1, 1));
   const Matrix y = random_targets(loss, model.output_dim(), a.samples, rng);
 
-  // Analytic: one forward, zero_grad, backward over the whole arena (BP1–BP4).
-  model.forward(cview(x), true);
-  model.zero_grad();
-  model.backward(cview(y));
-  const auto grads = model.parameters().grads();
-  const std::vector<double> analytic(grads.begin(), grads.end());
+  // Analytic: one forward, zero_grad, backward over the whole arena (BP1–BP4); numeric:
+  // central differences of the same loss, per parameter tensor.
+  const auto checks = gradient_check(model, cview(x), cview(y), {.step = kStep, .floor = kFloor});
 
   std::cout << "gradcheck: " << a.inputs << " inputs";
   for (const auto& s : specs)
@@ -91,33 +89,15 @@ int run_gradcheck(const GradcheckArgs& a) {
             << std::setw(12) << "worst error" << std::setw(14) << "analytic" << std::setw(14) << "numeric"
             << "  verdict\n";
 
-  auto values = model.parameters().values();
   bool all_ok = true;
-  for (const auto& entry : model.parameters().entries()) {
-    double worst = 0, worst_a = 0, worst_n = 0;
-    bool finite = true;
-    for (std::size_t i = entry.ref.offset; i < entry.ref.offset + entry.ref.size(); ++i) {
-      // The loss as users see it: evaluate() over the same samples, at w ± h.
-      const Scalar saved = values[i];
-      values[i] = Scalar(saved + kStep);
-      const double up = model.evaluate(x, y)["loss"];
-      values[i] = Scalar(saved - kStep);
-      const double down = model.evaluate(x, y)["loss"];
-      values[i] = saved;
-      const double numeric = (up - down) / (2 * kStep);
-      const double err =
-          std::abs(analytic[i] - numeric) / std::max({std::abs(analytic[i]), std::abs(numeric), kFloor});
-      if (!std::isfinite(err)) finite = false;
-      if (!std::isfinite(err) || err > worst) {
-        worst = err, worst_a = analytic[i], worst_n = numeric;
-      }
-    }
-    const bool ok = finite && worst < kTolerance;
+  for (const auto& check : checks) {
+    const bool ok = check.error.worst < kTolerance;  // false for +Inf: a non-finite gradient
     all_ok = all_ok && ok;
-    const std::string shape = std::to_string(entry.ref.rows) + "x" + std::to_string(entry.ref.cols);
-    std::cout << std::left << std::setw(16) << entry.name << std::setw(10) << shape << std::right
-              << std::scientific << std::setprecision(2) << std::setw(12) << worst << std::setw(14) << worst_a
-              << std::setw(14) << worst_n << "  " << (ok ? "ok" : "FAIL") << '\n'
+    const std::string shape = std::to_string(check.rows) + "x" + std::to_string(check.cols);
+    std::cout << std::left << std::setw(16) << check.name << std::setw(10) << shape << std::right
+              << std::scientific << std::setprecision(2) << std::setw(12) << check.error.worst
+              << std::setw(14) << check.error.analytic << std::setw(14) << check.error.numeric << "  "
+              << (ok ? "ok" : "FAIL") << '\n'
               << std::defaultfloat;
   }
   if (!all_ok) {

@@ -27,6 +27,7 @@
 #include "fathom/optim/schedule.hpp"
 #include "fathom/optim/sgd.hpp"
 #include "fathom/train/callbacks.hpp"
+#include "fathom/train/gradient_check.hpp"
 #include "fathom/train/history.hpp"
 #include "fathom/train/metrics.hpp"
 #include "fathom/train/perceptron.hpp"

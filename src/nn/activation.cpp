@@ -1,184 +1,258 @@
-// The activation table (SPEC §2): every φ and φ' of fathom, in one place.
+// The activation table (docs/concepts.md, activation functions): every φ and φ' of fathom, each
+// written once, in its row. A row's φ and φ' read the same on a Scalar and on an Eigen array, so
+// the templates below build every kernel from them: plain loops for one sample and for the cheap
+// kinds, Eigen's vectorised exp/tanh/erf for the batches of the transcendental ones.
 #include "fathom/nn/activation.hpp"
 
 #include <algorithm>
 #include <array>
-#include <charconv>
 #include <cmath>
-#include <sstream>
 #include <unsupported/Eigen/SpecialFunctions>  // vectorised erf, for gelu
 
 #include "../core/name_call.hpp"
+#include "../core/row_table.hpp"
 #include "fathom/core/error.hpp"
 
 namespace fathom {
 namespace {
 
-struct Entry {
-  const char* name;
-  ActivationKind kind;
-  bool has_alpha;
-  Scalar default_alpha;
-};
-
-// The table: name, kind, whether it takes a parameter α, α's default.
-constexpr std::array<Entry, 11> kTable{{
-    {"step", ActivationKind::Step, false, 0},
-    {"linear", ActivationKind::Linear, false, 0},
-    {"sigmoid", ActivationKind::Sigmoid, false, 0},
-    {"tanh", ActivationKind::Tanh, false, 0},
-    {"relu", ActivationKind::Relu, false, 0},
-    {"leaky_relu", ActivationKind::LeakyRelu, true, 0.01f},
-    {"elu", ActivationKind::Elu, true, 1.0f},
-    {"gelu", ActivationKind::Gelu, false, 0},
-    {"softplus", ActivationKind::Softplus, false, 0},
-    {"softmax", ActivationKind::Softmax, false, 0},
-    {"gaussian", ActivationKind::Gaussian, false, 0},
-}};
-
-const Entry& entry(ActivationKind kind) {
-  for (const auto& e : kTable)
-    if (e.kind == kind) return e;
-  throw InvalidArgument("unknown activation kind");
+// The vocabulary of the rows. On a Scalar these are the <cmath> calls; on an Eigen array
+// expression, argument-dependent lookup finds Eigen's vectorised versions of the same names.
+using std::abs;
+using std::erf;
+using std::exp;
+using std::expm1;
+using std::log1p;
+using std::tanh;
+// The logistic function σ(z) = 1 / (1 + e^−z); Eigen has a faster vectorised one of the same
+// name. No branch: for z below about −88, exp(−z) overflows to +Inf and 1 / (1 + Inf) is the
+// exact limit 0, so the one formula is right everywhere.
+inline Scalar logistic(Scalar z) { return 1 / (1 + std::exp(-z)); }
+inline Scalar max0(Scalar z) { return std::max(z, Scalar(0)); }
+template <class Z>
+auto max0(const Eigen::ArrayBase<Z>& z) {
+  return z.derived().max(Scalar(0));
 }
 
 constexpr Scalar kInvSqrt2 = 0.70710678118654752440f;
 constexpr Scalar kInvSqrt2Pi = 0.39894228040143267794f;
 
-inline Scalar sigmoid(Scalar z) {
-  // No branch: for z below about −88, exp(−z) overflows to +Inf and 1 / (1 + Inf) is the
-  // exact limit 0, so the one formula is right everywhere.
-  return 1 / (1 + std::exp(-z));
-}
+// How a row's kernels run: plain loops (the compiler vectorises cheap φ), Eigen's vectorised
+// exp/tanh/erf for batches (the scalar library calls are 50–100× slower than a relu pass), or
+// the row's own column-wise forward/backward (softmax).
+enum class Kernel { loops, vectorised, columns };
 
-// φ(z) for each element-wise kind.
-template <ActivationKind K>
-inline Scalar phi(Scalar z, Scalar alpha) {
-  if constexpr (K == ActivationKind::Step) return z > 0 ? 1.0f : 0.0f;
-  if constexpr (K == ActivationKind::Linear) return z;
-  if constexpr (K == ActivationKind::Sigmoid) return sigmoid(z);
-  if constexpr (K == ActivationKind::Tanh) return std::tanh(z);
-  if constexpr (K == ActivationKind::Relu) return z > 0 ? z : 0.0f;
-  if constexpr (K == ActivationKind::LeakyRelu) return z > 0 ? z : alpha * z;
-  if constexpr (K == ActivationKind::Elu) return z > 0 ? z : alpha * std::expm1(z);
-  if constexpr (K == ActivationKind::Gelu) return 0.5f * z * (1 + std::erf(z * kInvSqrt2));
-  if constexpr (K == ActivationKind::Softplus) return std::max(z, 0.0f) + std::log1p(std::exp(-std::abs(z)));
-  if constexpr (K == ActivationKind::Gaussian) return std::exp(-z * z);
-  (void)alpha;
-  return z;
-}
+// A row's entry: its name, kind and kernel, whether it takes a parameter α, α's default.
+struct Entry {
+  const char* name;
+  ActivationKind kind;
+  Kernel kernel;
+  bool has_alpha = false;
+  Scalar default_alpha = 0;
+};
 
-// φ'(z) given z and y = φ(z) (several derivatives are cheapest from y).
-template <ActivationKind K>
-inline Scalar dphi(Scalar z, Scalar y, Scalar alpha) {
-  if constexpr (K == ActivationKind::Step) return 0;  // the perceptron rule is used instead
-  if constexpr (K == ActivationKind::Linear) return 1;
-  if constexpr (K == ActivationKind::Sigmoid) return y * (1 - y);       // S(z)(1 − S(z))
-  if constexpr (K == ActivationKind::Tanh) return (1 - y) * (1 + y);    // (1 − φ)(1 + φ)
-  if constexpr (K == ActivationKind::Relu) return z > 0 ? 1.0f : 0.0f;  // 0 for z ≤ 0
-  if constexpr (K == ActivationKind::LeakyRelu) return z > 0 ? 1.0f : alpha;
-  if constexpr (K == ActivationKind::Elu) return z > 0 ? 1.0f : y + alpha;  // α e^z = φ + α
-  if constexpr (K == ActivationKind::Gelu)
-    return 0.5f * (1 + std::erf(z * kInvSqrt2)) + z * kInvSqrt2Pi * std::exp(-0.5f * z * z);
-  if constexpr (K == ActivationKind::Softplus) return sigmoid(z);
-  if constexpr (K == ActivationKind::Gaussian) return -2 * z * y;
-  (void)z, (void)y, (void)alpha;
-  return 1;
-}
+// ---- The rows: the entry, φ(z, α) and φ'(z, y, α) given y = φ(z) (often cheapest from y). A
+// vectorised row's φ and φ' take a Scalar or an Eigen array alike.
 
-// Calls f.template operator()<K>() with the activation kind as a compile-time constant, so
-// each loop below is instantiated (and vectorised) per kind with no branch inside.
-template <class F>
-void dispatch(ActivationKind kind, F&& f) {
-  switch (kind) {
-    case ActivationKind::Step:
-      return f.template operator()<ActivationKind::Step>();
-    case ActivationKind::Linear:
-      return f.template operator()<ActivationKind::Linear>();
-    case ActivationKind::Sigmoid:
-      return f.template operator()<ActivationKind::Sigmoid>();
-    case ActivationKind::Tanh:
-      return f.template operator()<ActivationKind::Tanh>();
-    case ActivationKind::Relu:
-      return f.template operator()<ActivationKind::Relu>();
-    case ActivationKind::LeakyRelu:
-      return f.template operator()<ActivationKind::LeakyRelu>();
-    case ActivationKind::Elu:
-      return f.template operator()<ActivationKind::Elu>();
-    case ActivationKind::Gelu:
-      return f.template operator()<ActivationKind::Gelu>();
-    case ActivationKind::Softplus:
-      return f.template operator()<ActivationKind::Softplus>();
-    case ActivationKind::Gaussian:
-      return f.template operator()<ActivationKind::Gaussian>();
-    case ActivationKind::Softmax:
-      break;
+// φ' = 0: backprop cannot train it; the perceptron rule does (train/perceptron.hpp).
+struct Step {
+  static constexpr Entry entry{"step", ActivationKind::Step, Kernel::loops};
+  static constexpr auto phi = [](Scalar z, Scalar) { return z > 0 ? 1.0f : 0.0f; };
+  static constexpr auto dphi = [](Scalar, Scalar, Scalar) { return 0.0f; };
+};
+
+struct Linear {
+  static constexpr Entry entry{"linear", ActivationKind::Linear, Kernel::loops};
+  static constexpr auto phi = [](Scalar z, Scalar) { return z; };
+  static constexpr auto dphi = [](Scalar, Scalar, Scalar) { return 1.0f; };
+};
+
+// S = σ(z), S' = S(1 − S).
+struct Sigmoid {
+  static constexpr Entry entry{"sigmoid", ActivationKind::Sigmoid, Kernel::vectorised};
+  static constexpr auto phi = [](const auto& z, Scalar) { return logistic(z); };
+  static constexpr auto dphi = [](const auto&, const auto& y, Scalar) { return y * (1.0f - y); };
+};
+
+// φ' = 1 − φ², as (1 − φ)(1 + φ): no cancellation near |φ| = 1.
+struct Tanh {
+  static constexpr Entry entry{"tanh", ActivationKind::Tanh, Kernel::vectorised};
+  static constexpr auto phi = [](const auto& z, Scalar) { return tanh(z); };
+  static constexpr auto dphi = [](const auto&, const auto& y, Scalar) { return (1.0f - y) * (1.0f + y); };
+};
+
+// φ' = 0 at the kink z = 0.
+struct Relu {
+  static constexpr Entry entry{"relu", ActivationKind::Relu, Kernel::loops};
+  static constexpr auto phi = [](Scalar z, Scalar) { return z > 0 ? z : 0.0f; };
+  static constexpr auto dphi = [](Scalar z, Scalar, Scalar) { return z > 0 ? 1.0f : 0.0f; };
+};
+
+struct LeakyRelu {
+  static constexpr Entry entry{"leaky_relu", ActivationKind::LeakyRelu, Kernel::loops, true, 0.01f};
+  static constexpr auto phi = [](Scalar z, Scalar alpha) { return z > 0 ? z : alpha * z; };
+  static constexpr auto dphi = [](Scalar z, Scalar, Scalar alpha) { return z > 0 ? 1.0f : alpha; };
+};
+
+// φ' = αe^z = φ + α for z ≤ 0.
+struct Elu {
+  static constexpr Entry entry{"elu", ActivationKind::Elu, Kernel::loops, true, 1.0f};
+  static constexpr auto phi = [](Scalar z, Scalar alpha) { return z > 0 ? z : alpha * expm1(z); };
+  static constexpr auto dphi = [](Scalar z, Scalar y, Scalar alpha) { return z > 0 ? 1.0f : y + alpha; };
+};
+
+// z Φ(z), and φ' = Φ(z) + z φ_N(z) with Φ the normal CDF and φ_N its density.
+struct Gelu {
+  static constexpr Entry entry{"gelu", ActivationKind::Gelu, Kernel::vectorised};
+  static constexpr auto phi = [](const auto& z, Scalar) { return 0.5f * z * (1.0f + erf(z * kInvSqrt2)); };
+  static constexpr auto dphi = [](const auto& z, const auto&, Scalar) {
+    return 0.5f * (1.0f + erf(z * kInvSqrt2)) + z * kInvSqrt2Pi * exp(-0.5f * z * z);
+  };
+};
+
+// log(1 + e^z) without overflow; φ' = σ(z).
+struct Softplus {
+  static constexpr Entry entry{"softplus", ActivationKind::Softplus, Kernel::vectorised};
+  static constexpr auto phi = [](const auto& z, Scalar) { return max0(z) + log1p(exp(-abs(z))); };
+  static constexpr auto dphi = [](const auto& z, const auto&, Scalar) { return logistic(z); };
+};
+
+struct Gaussian {
+  static constexpr Entry entry{"gaussian", ActivationKind::Gaussian, Kernel::vectorised};
+  static constexpr auto phi = [](const auto& z, Scalar) { return exp(-z * z); };
+  static constexpr auto dphi = [](const auto& z, const auto& y, Scalar) { return -2.0f * z * y; };
+};
+
+// The one activation that couples a column's entries: y = e^(v − max v) / Σ e^(v − max v)
+// (the max subtracted first, so exp never overflows), and dV = J(V)ᵀ dY per column.
+struct Softmax {
+  static constexpr Entry entry{"softmax", ActivationKind::Softmax, Kernel::columns};
+
+  static void forward(ConstMatrixView V, MatrixView Y) {
+    const Index rows = V.rows();
+    for (Index j = 0; j < V.cols(); ++j) {
+      const auto v = Eigen::Map<const Eigen::ArrayXf>(V.data() + j * rows, rows);
+      auto y = Eigen::Map<Eigen::ArrayXf>(Y.data() + j * rows, rows);
+      y = (v - v.maxCoeff()).exp();
+      y *= 1 / y.sum();
+    }
   }
-  throw InvalidArgument("softmax is not element-wise");
+  // dV_i = y_i (dY_i − Σ_k y_k dY_k).
+  static void backward(ConstMatrixView Y, ConstMatrixView dY, MatrixView dV) {
+    const Index rows = Y.rows();
+    for (Index j = 0; j < Y.cols(); ++j) {
+      const Scalar* y = Y.data() + j * rows;
+      const Scalar* g = dY.data() + j * rows;
+      Scalar* d = dV.data() + j * rows;
+      Scalar dot = 0;
+      for (Index i = 0; i < rows; ++i) dot += y[i] * g[i];
+      for (Index i = 0; i < rows; ++i) d[i] = y[i] * (g[i] - dot);
+    }
+  }
+};
+
+// ---- The table: the rows in the order help texts list them. A new activation is a row above,
+// its ActivationKind, and its name here.
+
+template <class... Rows>
+struct TableOf {
+  static constexpr std::array<Entry, sizeof...(Rows)> entries{Rows::entry...};
+
+  // Calls f.template operator()<R>() with the row R of `kind`.
+  template <class F>
+  static void visit(ActivationKind kind, F&& f) {
+    detail::visit_row<Rows...>(kind, f);
+  }
+};
+
+using Table = TableOf<Step, Linear, Sigmoid, Tanh, Relu, LeakyRelu, Elu, Gelu, Softplus, Softmax, Gaussian>;
+
+const Entry& entry(ActivationKind kind) {
+  for (const auto& e : Table::entries)
+    if (e.kind == kind) return e;
+  throw InvalidArgument("unknown activation kind");
 }
 
-// φ for the kinds whose scalar form calls exp/tanh/erf, through Eigen's vectorised versions
-// (the scalar library calls are 50–100× slower than a relu pass). Returns false for the
-// kinds that the plain loops below already vectorise.
-bool is_transcendental(ActivationKind kind) {
-  switch (kind) {
-    case ActivationKind::Sigmoid:
-    case ActivationKind::Tanh:
-    case ActivationKind::Gelu:
-    case ActivationKind::Elu:
-    case ActivationKind::Softplus:
-    case ActivationKind::Gaussian:
-      return true;
-    default:
-      return false;
+// ---- The kernels, built from a row.
+
+namespace kernels {
+
+// Fewer values than one AVX-512 register: Eigen's vectorised loop is all set-up and tail.
+constexpr Index kVectorFrom = 16;
+
+template <class R>
+void forward_raw(const Scalar* v, Scalar* y, Index n, Scalar alpha) {
+  if constexpr (R::entry.kernel != Kernel::columns) {
+    for (Index i = 0; i < n; ++i) y[i] = R::phi(v[i], alpha);
+  } else {
+    R::forward(ConstMatrixView(v, n, 1), MatrixView(y, n, 1));
   }
 }
 
-bool forward_transcendental(ActivationKind kind, Scalar alpha, ConstMatrixView V, MatrixView Y) {
-  const auto v = V.array();
-  auto y = Y.array();
-  // Fewer values than one AVX-512 register: Eigen's vectorised loop is all set-up and tail.
-  constexpr Index kScalarBelow = 16;
-  switch (kind) {
-    case ActivationKind::Sigmoid:
-      if (V.size() < kScalarBelow) {
-        for (Index i = 0; i < V.size(); ++i) Y.data()[i] = 1 / (1 + std::exp(-V.data()[i]));
-        return true;
+template <class R>
+void backward_raw(const Scalar* v, const Scalar* y, const Scalar* g, Scalar* d, Index n, Scalar alpha) {
+  if constexpr (R::entry.kernel != Kernel::columns) {
+    for (Index i = 0; i < n; ++i) {
+      // φ' first, then the product: in this order GCC 12 if-converts relu's φ' and vectorises.
+      const Scalar slope = R::dphi(v[i], y[i], alpha);
+      d[i] = g[i] * slope;
+    }
+  } else {
+    R::backward(ConstMatrixView(y, n, 1), ConstMatrixView(g, n, 1), MatrixView(d, n, 1));
+  }
+}
+
+template <class R>
+void forward(ConstMatrixView V, MatrixView Y, Scalar alpha) {
+  if constexpr (R::entry.kernel == Kernel::columns) {
+    R::forward(V, Y);
+  } else {
+    if constexpr (R::entry.kernel == Kernel::vectorised) {
+      if (V.size() >= kVectorFrom) {
+        Y.array() = R::phi(V.array(), alpha);
+        return;
       }
-      y = v.logistic();
-      return true;
-    case ActivationKind::Tanh:
-      y = v.tanh();
-      return true;
-    case ActivationKind::Gelu:
-      y = 0.5f * v * (1 + (v * kInvSqrt2).erf());
-      return true;
-    case ActivationKind::Elu:
-      y = (v > 0).select(v, alpha * v.expm1());
-      return true;
-    case ActivationKind::Softplus:
-      y = v.max(0.0f) + (-v.abs()).exp().log1p();
-      return true;
-    case ActivationKind::Gaussian:
-      y = (-v.square()).exp();
-      return true;
-    default:
-      return false;
+    }
+    forward_raw<R>(V.data(), Y.data(), V.size(), alpha);
   }
 }
 
-// Column-wise softmax, stable: subtract the column max before exp.
-void softmax_columns(ConstMatrixView V, MatrixView Y) {
-  const Index rows = V.rows();
-  for (Index j = 0; j < V.cols(); ++j) {
-    const Scalar* v = V.data() + j * rows;
-    Scalar* y = Y.data() + j * rows;
-    const auto vc = Eigen::Map<const Eigen::ArrayXf>(v, rows);
-    auto yc = Eigen::Map<Eigen::ArrayXf>(y, rows);
-    yc = (vc - vc.maxCoeff()).exp();
-    yc *= 1 / yc.sum();
+template <class R>
+void forward_biased(MatrixView V, const Scalar* b, MatrixView Y, Scalar alpha) {
+  const Index rows = V.rows(), cols = V.cols();
+  if constexpr (R::entry.kernel != Kernel::loops) {
+    // Two vectorised passes (add the bias, then φ) beat one scalar pass for these kinds.
+    V.colwise() += Eigen::Map<const Vector>(b, rows);
+    forward<R>(cview(V), Y, alpha);
+  } else {
+    for (Index j = 0; j < cols; ++j) {
+      Scalar* v = V.data() + j * rows;
+      Scalar* y = Y.data() + j * rows;
+      for (Index i = 0; i < rows; ++i) {
+        const Scalar z = v[i] + b[i];
+        v[i] = z;
+        y[i] = R::phi(z, alpha);
+      }
+    }
   }
 }
+
+template <class R>
+void backward(ConstMatrixView V, ConstMatrixView Y, ConstMatrixView dY, MatrixView dV, Scalar alpha) {
+  if constexpr (R::entry.kernel == Kernel::columns) {
+    R::backward(Y, dY, dV);
+  } else {
+    if constexpr (R::entry.kernel == Kernel::vectorised) {
+      if (V.size() >= kVectorFrom) {
+        dV.array() = dY.array() * R::dphi(V.array(), Y.array(), alpha);
+        return;
+      }
+    }
+    backward_raw<R>(V.data(), Y.data(), dY.data(), dV.data(), V.size(), alpha);
+  }
+}
+
+}  // namespace kernels
 
 template <class A, class B>
 void check_same_shape(const A& a, const B& b, const char* what) {
@@ -205,129 +279,62 @@ Activation::Activation(ActivationKind kind, Scalar alpha) : kind_(kind), alpha_(
 
 Activation::Activation(std::string_view text) {
   const auto [base, arg] = detail::split_call(text, "activation");
-  for (const auto& e : kTable) {
-    if (base != e.name) continue;
-    if (!arg.empty() && !e.has_alpha) {
-      throw InvalidArgument("activation \"" + std::string(base) + "\" takes no parameter");
-    }
-    *this = Activation(e.kind, arg.empty() ? e.default_alpha : detail::parse_number(arg, text, "activation"));
-    return;
+  const Entry& e = detail::find_entry(Table::entries, base, text, "activation");
+  if (!arg.empty() && !e.has_alpha) {
+    throw InvalidArgument("activation \"" + std::string(base) + "\" takes no parameter");
   }
-  throw InvalidArgument("unknown activation \"" + std::string(text) +
-                        "\"; known: " + detail::known_names(kTable));
+  *this = Activation(e.kind, arg.empty() ? e.default_alpha : detail::parse_number(arg, text, "activation"));
 }
 
 std::string Activation::name() const {
   const Entry& e = entry(kind_);
-  if (!e.has_alpha) return e.name;
-  std::ostringstream out;
-  out << e.name << '(' << alpha_ << ')';
-  return out.str();
+  return e.has_alpha ? detail::call_text(e.name, alpha_) : e.name;
 }
 
 void Activation::forward(ConstMatrixView V, MatrixView Y) const {
   check_same_shape(V, Y, "forward");
-  if (kind_ == ActivationKind::Softmax) return softmax_columns(V, Y);
-  if (forward_transcendental(kind_, alpha_, V, Y)) return;
-  const Index size = V.size();
-  const Scalar* v = V.data();
-  Scalar* y = Y.data();
-  const Scalar a = alpha_;
-  dispatch(kind_, [&]<ActivationKind K>() {
-    for (Index i = 0; i < size; ++i) y[i] = phi<K>(v[i], a);
-  });
+  Table::visit(kind_, [&]<class R>() { kernels::forward<R>(V, Y, alpha_); });
 }
 
 void Activation::forward_biased(MatrixView V, const Scalar* b, MatrixView Y) const {
   check_same_shape(V, Y, "forward");
   if (b == nullptr) return forward(cview(V), Y);
-  const Index rows = V.rows(), cols = V.cols();
-  if (kind_ == ActivationKind::Softmax || is_transcendental(kind_)) {
-    // Two vectorised passes (add the bias, then φ) beat one scalar pass for these kinds.
-    V.colwise() += Eigen::Map<const Vector>(b, rows);
-    return forward(cview(V), Y);
-  }
-  const Scalar a = alpha_;
-  dispatch(kind_, [&]<ActivationKind K>() {
-    for (Index j = 0; j < cols; ++j) {
-      Scalar* v = V.data() + j * rows;
-      Scalar* y = Y.data() + j * rows;
-      for (Index i = 0; i < rows; ++i) {
-        const Scalar z = v[i] + b[i];
-        v[i] = z;
-        y[i] = phi<K>(z, a);
-      }
-    }
-  });
+  Table::visit(kind_, [&]<class R>() { kernels::forward_biased<R>(V, b, Y, alpha_); });
 }
 
 void Activation::backward(ConstMatrixView V, ConstMatrixView Y, ConstMatrixView dY, MatrixView dV) const {
   check_same_shape(V, dY, "backward");
   check_same_shape(V, dV, "backward");
-  if (kind_ == ActivationKind::Softmax) {
-    // dV_i = y_i (dY_i − Σ_k y_k dY_k), the softmax Jacobian applied per column.
-    const Index rows = V.rows();
-    for (Index j = 0; j < V.cols(); ++j) {
-      const Scalar* y = Y.data() + j * rows;
-      const Scalar* g = dY.data() + j * rows;
-      Scalar* d = dV.data() + j * rows;
-      Scalar dot = 0;
-      for (Index i = 0; i < rows; ++i) dot += y[i] * g[i];
-      for (Index i = 0; i < rows; ++i) d[i] = y[i] * (g[i] - dot);
-    }
-    return;
-  }
-  if (kind_ == ActivationKind::Gelu) {  // φ'(z) = Φ(z) + z·φ_N(z)
-    const auto v = V.array();
-    dV.array() =
-        dY.array() * (0.5f * (1 + (v * kInvSqrt2).erf()) + v * kInvSqrt2Pi * (-0.5f * v.square()).exp());
-    return;
-  }
-  if (kind_ == ActivationKind::Softplus) {  // φ'(z) = σ(z)
-    dV.array() = dY.array() * V.array().logistic();
-    return;
-  }
-  const Index size = V.size();
-  const Scalar *v = V.data(), *y = Y.data(), *g = dY.data();
-  Scalar* d = dV.data();
-  const Scalar a = alpha_;
-  dispatch(kind_, [&]<ActivationKind K>() {
-    for (Index i = 0; i < size; ++i) d[i] = g[i] * dphi<K>(v[i], y[i], a);
-  });
+  Table::visit(kind_, [&]<class R>() { kernels::backward<R>(V, Y, dY, dV, alpha_); });
 }
 
 void Activation::forward_raw(const Scalar* v, Scalar* y, Index n) const {
-  if (kind_ == ActivationKind::Softmax) return forward(ConstMatrixView(v, n, 1), MatrixView(y, n, 1));
-  dispatch(kind_, [&]<ActivationKind K>() {
-    for (Index i = 0; i < n; ++i) y[i] = phi<K>(v[i], alpha_);
-  });
+  Table::visit(kind_, [&]<class R>() { kernels::forward_raw<R>(v, y, n, alpha_); });
 }
 
-void Activation::backward_raw(const Scalar* v, const Scalar* y, const Scalar* g, Scalar* delta, Index n) const {
-  if (kind_ == ActivationKind::Softmax) {
-    return backward(ConstMatrixView(v, n, 1), ConstMatrixView(y, n, 1), ConstMatrixView(g, n, 1),
-                    MatrixView(delta, n, 1));
-  }
-  dispatch(kind_, [&]<ActivationKind K>() {
-    for (Index i = 0; i < n; ++i) delta[i] = g[i] * dphi<K>(v[i], y[i], alpha_);
-  });
+void Activation::backward_raw(const Scalar* v, const Scalar* y, const Scalar* g, Scalar* delta,
+                              Index n) const {
+  Table::visit(kind_, [&]<class R>() { kernels::backward_raw<R>(v, y, g, delta, n, alpha_); });
 }
 
 Scalar Activation::apply(Scalar z) const {
+  require(elementwise(), "softmax is not element-wise");
   Scalar y = 0;
-  dispatch(kind_, [&]<ActivationKind K>() { y = phi<K>(z, alpha_); });
+  forward_raw(&z, &y, 1);
   return y;
 }
 
 Scalar Activation::derivative(Scalar z) const {
+  const Scalar y = apply(z);
+  const Scalar one = 1;
   Scalar d = 0;
-  dispatch(kind_, [&]<ActivationKind K>() { d = dphi<K>(z, phi<K>(z, alpha_), alpha_); });
+  backward_raw(&z, &y, &one, &d, 1);
   return d;
 }
 
 std::vector<std::string> activation_names() {
   std::vector<std::string> names;
-  for (const auto& e : kTable) names.emplace_back(e.name);
+  for (const auto& e : Table::entries) names.emplace_back(e.name);
   return names;
 }
 

@@ -1,16 +1,15 @@
-// Adaptive step-size rules: Adagrad, RMSprop, Adam and AdamW (formulas in adaptive.hpp).
-// The JSON options live with the other optimizers' in optimizer.cpp.
+// Adaptive step-size rules: Adagrad, RMSprop, Adam and AdamW (formulas in adaptive.hpp). Their
+// options and ranges are their Options structs'; their rows are in optimizer.cpp's table.
 #include "fathom/optim/adaptive.hpp"
-
-#include "../core/parallel.hpp"
-#include "fathom/core/threads.hpp"
 
 #include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
 #include <string_view>
 
+#include "../core/parallel.hpp"
 #include "checks.hpp"
+#include "fathom/core/threads.hpp"
 
 // GCC 12's own AVX-512 header trips -Wmaybe-uninitialized (`__m512 __Y = __Y;` in
 // _mm512_undefined_ps, GCC bug 105593) once Eigen's packet sqrt is inlined here.
@@ -51,7 +50,6 @@ bool for_each_block(std::span<const Scalar> w, Body&& body) {
 }
 
 Array block(std::span<Scalar> s, std::size_t offset, Index n) { return Array(s.data() + offset, n); }
-Array block(AlignedVector& s, std::size_t offset, Index n) { return Array(s.data() + offset, n); }
 ConstArray block(std::span<const Scalar> s, std::size_t offset, Index n) {
   return ConstArray(s.data() + offset, n);
 }
@@ -61,36 +59,34 @@ double bias_correction(Scalar beta, std::int64_t t) {
   return 1.0 / (1.0 - std::pow(double(beta), double(t)));
 }
 
+// The Adam step shared by Adam and AdamW: m = β₁m + (1−β₁)(g + λ₂w), v = β₂v + (1−β₂)(g + λ₂w)²,
+// w ← keep·w − η m̂ / (√v̂ + ε). Adam: keep = 1 (L2 in the gradient); AdamW: λ₂ = 0 and
+// keep = 1 − ηλ (decay decoupled from the gradient). The 0 and 1 leave every value exact.
+bool adam_step(std::span<Scalar> w, std::span<const Scalar> g, std::span<Scalar> m, std::span<Scalar> v,
+               Scalar b1, Scalar b2, Scalar eps, Scalar l2, Scalar eta, Scalar keep, std::int64_t t) {
+  // m̂ = m·c1 and v̂ = v·c2; η folds into c1 so the loop does one multiply fewer.
+  const Scalar step = Scalar(double(eta) * bias_correction(b1, t));
+  const Scalar c2 = Scalar(bias_correction(b2, t));
+  return for_each_block(w, [&](std::size_t at, Index n) {
+    Array W = block(w, at, n), M = block(m, at, n), V = block(v, at, n);
+    const ConstArray grad = block(g, at, n);
+    M = b1 * M + (1 - b1) * (grad + l2 * W);
+    V = b2 * V + (1 - b2) * (grad + l2 * W).square();
+    W = keep * W - step * M / ((c2 * V).sqrt() + eps);
+  });
+}
+
 }  // namespace
 
 // ---- Adagrad: G += g²; w −= η g / (√G + ε) --------------------------------------------------
 
-namespace {
-const AdagradOptions& checked(const AdagradOptions& o) {
-  detail::require_positive("adagrad", "learning_rate", o.learning_rate);
-  detail::require_positive("adagrad", "epsilon", o.epsilon);
-  detail::require_non_negative("adagrad", "initial_accumulator", o.initial_accumulator);
-  detail::require_non_negative("adagrad", "l2", o.l2);
-  detail::require_non_negative("adagrad", "clip_norm", o.clip_norm);
-  return o;
-}
-}  // namespace
-
-Adagrad::Adagrad(AdagradOptions options)
-    : Optimizer(checked(options).learning_rate, options.clip_norm), options_(options) {}
-
-std::vector<std::pair<std::string, std::span<Scalar>>> Adagrad::state() {
-  return {{"accumulator", std::span<Scalar>(accumulator_)}};
-}
-
-// G starts at initial_accumulator, not zero, so the first steps are not η·sign(g).
-void Adagrad::resize_state(std::size_t size) { accumulator_.assign(size, options_.initial_accumulator); }
+Adagrad::Adagrad(AdagradOptions options) : Optimizer(detail::checked(kName, options)), options_(options) {}
 
 bool Adagrad::update(std::span<Scalar> w, std::span<const Scalar> g, std::int64_t /*t*/) {
-  detail::require_bound_size("adagrad", w.size(), accumulator_.size());
   const Scalar eta = learning_rate_, eps = options_.epsilon, l2 = options_.l2;
+  const auto accumulator = buffer(accumulator_);
   return for_each_block(w, [&](std::size_t at, Index n) {
-    Array W = block(w, at, n), G = block(accumulator_, at, n);
+    Array W = block(w, at, n), G = block(accumulator, at, n);
     const ConstArray grad = block(g, at, n);
     G += (grad + l2 * W).square();
     W -= eta * (grad + l2 * W) / (G.sqrt() + eps);
@@ -99,40 +95,18 @@ bool Adagrad::update(std::span<Scalar> w, std::span<const Scalar> g, std::int64_
 
 // ---- RMSprop: S = ρS + (1−ρ)g²; w −= η g / (√S + ε), or through momentum m = μm + step -------
 
-namespace {
-const RMSpropOptions& checked(const RMSpropOptions& o) {
-  detail::require_positive("rmsprop", "learning_rate", o.learning_rate);
-  detail::require_fraction("rmsprop", "rho", o.rho);
-  detail::require_fraction("rmsprop", "momentum", o.momentum);
-  detail::require_positive("rmsprop", "epsilon", o.epsilon);
-  detail::require_non_negative("rmsprop", "l2", o.l2);
-  detail::require_non_negative("rmsprop", "clip_norm", o.clip_norm);
-  return o;
-}
-}  // namespace
-
-RMSprop::RMSprop(RMSpropOptions options)
-    : Optimizer(checked(options).learning_rate, options.clip_norm), options_(options) {}
-
-std::vector<std::pair<std::string, std::span<Scalar>>> RMSprop::state() {
-  return {{"mean_square", std::span<Scalar>(mean_square_)}, {"momentum", std::span<Scalar>(momentum_)}};
-}
-
-void RMSprop::resize_state(std::size_t size) {
-  mean_square_.assign(size, Scalar(0));
-  momentum_.assign(size, Scalar(0));
-}
+RMSprop::RMSprop(RMSpropOptions options) : Optimizer(detail::checked(kName, options)), options_(options) {}
 
 bool RMSprop::update(std::span<Scalar> w, std::span<const Scalar> g, std::int64_t /*t*/) {
-  detail::require_bound_size("rmsprop", w.size(), mean_square_.size());
   const Scalar eta = learning_rate_, rho = options_.rho, mu = options_.momentum;
   const Scalar eps = options_.epsilon, l2 = options_.l2;
+  const auto mean_square = buffer(mean_square_), momentum = buffer(momentum_);
   return for_each_block(w, [&](std::size_t at, Index n) {
-    Array W = block(w, at, n), S = block(mean_square_, at, n);
+    Array W = block(w, at, n), S = block(mean_square, at, n);
     const ConstArray grad = block(g, at, n);
     S = rho * S + (1 - rho) * (grad + l2 * W).square();
     if (mu > 0) {
-      Array M = block(momentum_, at, n);
+      Array M = block(momentum, at, n);
       M = mu * M + eta * (grad + l2 * W) / (S.sqrt() + eps);
       W -= M;
     } else {
@@ -143,84 +117,21 @@ bool RMSprop::update(std::span<Scalar> w, std::span<const Scalar> g, std::int64_
 
 // ---- Adam: m = β₁m + (1−β₁)g; v = β₂v + (1−β₂)g²; w −= η m̂ / (√v̂ + ε) -------------------------
 
-namespace {
-const AdamOptions& checked(const AdamOptions& o) {
-  detail::require_positive("adam", "learning_rate", o.learning_rate);
-  detail::require_fraction("adam", "beta1", o.beta1);
-  detail::require_fraction("adam", "beta2", o.beta2);
-  detail::require_positive("adam", "epsilon", o.epsilon);
-  detail::require_non_negative("adam", "l2", o.l2);
-  detail::require_non_negative("adam", "clip_norm", o.clip_norm);
-  return o;
-}
-}  // namespace
-
-Adam::Adam(AdamOptions options)
-    : Optimizer(checked(options).learning_rate, options.clip_norm), options_(options) {}
-
-std::vector<std::pair<std::string, std::span<Scalar>>> Adam::state() {
-  return {{"m", std::span<Scalar>(m_)}, {"v", std::span<Scalar>(v_)}};
-}
-
-void Adam::resize_state(std::size_t size) {
-  m_.assign(size, Scalar(0));
-  v_.assign(size, Scalar(0));
-}
+Adam::Adam(AdamOptions options) : Optimizer(detail::checked(kName, options)), options_(options) {}
 
 bool Adam::update(std::span<Scalar> w, std::span<const Scalar> g, std::int64_t t) {
-  detail::require_bound_size("adam", w.size(), m_.size());
-  const Scalar b1 = options_.beta1, b2 = options_.beta2, eps = options_.epsilon, l2 = options_.l2;
-  // m̂ = m·c1 and v̂ = v·c2; η folds into c1 so the loop does one multiply fewer.
-  const Scalar step = Scalar(double(learning_rate_) * bias_correction(b1, t));
-  const Scalar c2 = Scalar(bias_correction(b2, t));
-  return for_each_block(w, [&](std::size_t at, Index n) {
-    Array W = block(w, at, n), M = block(m_, at, n), V = block(v_, at, n);
-    const ConstArray grad = block(g, at, n);
-    M = b1 * M + (1 - b1) * (grad + l2 * W);
-    V = b2 * V + (1 - b2) * (grad + l2 * W).square();
-    W -= step * M / ((c2 * V).sqrt() + eps);
-  });
+  return adam_step(w, g, buffer(m_), buffer(v_), options_.beta1, options_.beta2, options_.epsilon,
+                   options_.l2, learning_rate_, 1, t);
 }
 
 // ---- AdamW: w −= η λ w, then the Adam step (the decay is not part of the gradient) ------------
 
-namespace {
-const AdamWOptions& checked(const AdamWOptions& o) {
-  detail::require_positive("adamw", "learning_rate", o.learning_rate);
-  detail::require_fraction("adamw", "beta1", o.beta1);
-  detail::require_fraction("adamw", "beta2", o.beta2);
-  detail::require_positive("adamw", "epsilon", o.epsilon);
-  detail::require_non_negative("adamw", "weight_decay", o.weight_decay);
-  detail::require_non_negative("adamw", "clip_norm", o.clip_norm);
-  return o;
-}
-}  // namespace
-
-AdamW::AdamW(AdamWOptions options)
-    : Optimizer(checked(options).learning_rate, options.clip_norm), options_(options) {}
-
-std::vector<std::pair<std::string, std::span<Scalar>>> AdamW::state() {
-  return {{"m", std::span<Scalar>(m_)}, {"v", std::span<Scalar>(v_)}};
-}
+AdamW::AdamW(AdamWOptions options) : Optimizer(detail::checked(kName, options)), options_(options) {}
 
 bool AdamW::update(std::span<Scalar> w, std::span<const Scalar> g, std::int64_t t) {
-  detail::require_bound_size("adamw", w.size(), m_.size());
-  const Scalar b1 = options_.beta1, b2 = options_.beta2, eps = options_.epsilon;
   const Scalar keep = Scalar(1.0 - double(learning_rate_) * double(options_.weight_decay));
-  const Scalar step = Scalar(double(learning_rate_) * bias_correction(b1, t));
-  const Scalar c2 = Scalar(bias_correction(b2, t));
-  return for_each_block(w, [&](std::size_t at, Index n) {
-    Array W = block(w, at, n), M = block(m_, at, n), V = block(v_, at, n);
-    const ConstArray grad = block(g, at, n);
-    M = b1 * M + (1 - b1) * grad;
-    V = b2 * V + (1 - b2) * grad.square();
-    W = keep * W - step * M / ((c2 * V).sqrt() + eps);
-  });
-}
-
-void AdamW::resize_state(std::size_t size) {
-  m_.assign(size, Scalar(0));
-  v_.assign(size, Scalar(0));
+  return adam_step(w, g, buffer(m_), buffer(v_), options_.beta1, options_.beta2, options_.epsilon, 0,
+                   learning_rate_, keep, t);
 }
 
 }  // namespace fathom

@@ -1,17 +1,23 @@
-// Hyperparameter checks shared by the optimizers (defined in optimizer.cpp); each error
-// names the optimizer, the option and the value.
+// The option checks of every optimizer, private to src/optim (defined in optimizer.cpp): each
+// error names the optimizer, the option and the value.
 #pragma once
 
-#include <cstddef>
 #include <string_view>
 
-#include "fathom/core/matrix.hpp"
+#include "fathom/optim/optimizer.hpp"
 
 namespace fathom::detail {
 
-void require_positive(std::string_view optimizer, std::string_view option, Scalar value);
-void require_non_negative(std::string_view optimizer, std::string_view option, Scalar value);
-void require_fraction(std::string_view optimizer, std::string_view option, Scalar value);
-void require_bound_size(std::string_view optimizer, std::size_t arena, std::size_t state);
+void check_option(std::string_view optimizer, std::string_view option, OptionRange range, Scalar value);
+
+// Checks each option against its range in Options::fields(), in that order; returns `options`.
+// Constructors run it before the base constructor, so errors name the optimizer.
+template <class Options>
+const Options& checked(std::string_view optimizer, const Options& options) {
+  for (const auto& field : Options::fields()) {
+    if (field.number != nullptr) check_option(optimizer, field.key, field.range, options.*field.number);
+  }
+  return options;
+}
 
 }  // namespace fathom::detail

@@ -1,6 +1,8 @@
-// The optimizer interface (bind, step with global-norm clipping), the range checks every rule
-// shares, and the JSON options of every optimizer: one table each, read by make_optimizer and
-// written by config_json, so the two cannot drift apart.
+// The optimizer interface (bind, step with global-norm clipping, the state buffers), the range
+// checks of every option (declared for the rules in checks.hpp), and the optimizer table: one
+// row per optimizer, read by make_optimizer and optimizer_names. Each row's options, their
+// defaults and ranges are its Options struct's; config_json and make_optimizer both read them
+// from Options::fields(), so the two cannot drift apart.
 #include "fathom/optim/optimizer.hpp"
 
 #include <Eigen/Core>
@@ -11,15 +13,14 @@
 #include <nlohmann/json.hpp>
 #include <string_view>
 
-#include "fathom/core/error.hpp"
+#include "../core/name_call.hpp"
 #include "checks.hpp"
+#include "fathom/core/error.hpp"
 #include "fathom/optim/adaptive.hpp"
 #include "fathom/optim/sgd.hpp"
 
 namespace fathom {
 
-// Range checks shared by every rule; declared again in sgd.cpp and adaptive.cpp (no private
-// header, so they stay out of the public API). Each message names optimizer, option and value.
 namespace detail {
 
 namespace {
@@ -36,26 +37,22 @@ std::string format_scalar(Scalar value) {
 }
 }  // namespace
 
-void require_positive(std::string_view optimizer, std::string_view option, Scalar value) {
-  if (!std::isfinite(value)) fail(optimizer, option, "finite", value);
-  if (!(value > 0)) fail(optimizer, option, "> 0", value);
-}
-
-void require_non_negative(std::string_view optimizer, std::string_view option, Scalar value) {
-  if (!std::isfinite(value)) fail(optimizer, option, "finite", value);
-  if (!(value >= 0)) fail(optimizer, option, ">= 0", value);
-}
-
-void require_fraction(std::string_view optimizer, std::string_view option, Scalar value) {
-  if (!(value >= 0 && value < 1)) fail(optimizer, option, "in [0, 1)", value);
-}
-
-// The arena may have been rebuilt since bind(); running the rule then would read past the state.
-void require_bound_size(std::string_view optimizer, std::size_t arena, std::size_t state) {
-  if (arena == state) return;
-  throw Error(std::string(optimizer) + ": the parameter arena has " + std::to_string(arena) +
-              " values but the optimizer state was sized for " + std::to_string(state) +
-              "; call bind() again after rebuilding the model");
+void check_option(std::string_view optimizer, std::string_view option, OptionRange range, Scalar value) {
+  switch (range) {
+    case OptionRange::positive:
+      if (!std::isfinite(value)) fail(optimizer, option, "finite", value);
+      if (!(value > 0)) fail(optimizer, option, "> 0", value);
+      return;
+    case OptionRange::non_negative:
+      if (!std::isfinite(value)) fail(optimizer, option, "finite", value);
+      if (!(value >= 0)) fail(optimizer, option, ">= 0", value);
+      return;
+    case OptionRange::fraction:
+      if (!(value >= 0 && value < 1)) fail(optimizer, option, "in [0, 1)", value);
+      return;
+    case OptionRange::flag:
+      return;
+  }
 }
 
 }  // namespace detail
@@ -63,24 +60,43 @@ void require_bound_size(std::string_view optimizer, std::size_t arena, std::size
 Optimizer::Optimizer(Scalar learning_rate, Scalar clip_norm)
     : learning_rate_(learning_rate), initial_learning_rate_(learning_rate), clip_norm_(clip_norm) {
   // Each rule checks its options (with its own name) before this runs; this is the backstop.
-  detail::require_positive("optimizer", "learning_rate", learning_rate);
-  detail::require_non_negative("optimizer", "clip_norm", clip_norm);
+  detail::check_option("optimizer", "learning_rate", OptionRange::positive, learning_rate);
+  detail::check_option("optimizer", "clip_norm", OptionRange::non_negative, clip_norm);
+}
+
+std::size_t Optimizer::add_state(std::string name, Scalar initial) {
+  buffers_.push_back({std::move(name), initial, {}});
+  return buffers_.size() - 1;
 }
 
 void Optimizer::bind(Parameters& params) {
   params_ = &params;
-  resize_state(params.size());
-  // Fresh zero state means a fresh start: Adam's bias correction must begin again at t = 1.
+  for (auto& b : buffers_) b.values.assign(params.size(), b.initial);
+  // Fresh state means a fresh start: Adam's bias correction must begin again at t = 1.
   iterations_ = 0;
 }
 
+std::vector<std::pair<std::string, std::span<Scalar>>> Optimizer::state() {
+  std::vector<std::pair<std::string, std::span<Scalar>>> named;
+  for (auto& b : buffers_) named.emplace_back(b.name, b.values);
+  return named;
+}
+
 void Optimizer::set_learning_rate(Scalar lr) {
-  detail::require_positive(name(), "learning_rate", lr);
+  detail::check_option(name(), "learning_rate", OptionRange::positive, lr);
   learning_rate_ = lr;
 }
 
 bool Optimizer::step() {
   if (params_ == nullptr) throw Error(name() + ": step() called before bind()");
+  // The arena may have been rebuilt since bind(); running the rule then would read past the state.
+  for (const auto& b : buffers_) {
+    if (b.values.size() != params_->size()) {
+      throw Error(name() + ": the parameter arena has " + std::to_string(params_->size()) +
+                  " values but the optimizer state was sized for " + std::to_string(b.values.size()) +
+                  "; call bind() again after rebuilding the model");
+    }
+  }
   std::span<Scalar> g = params_->grads();
   if (clip_norm_ > 0) {
     // Squares summed in double: a float sum loses the small gradients of a large arena.
@@ -100,45 +116,6 @@ namespace {
 
 using nlohmann::json;
 
-// One option of an optimizer: a number or a flag member of its options struct.
-template <class Options>
-struct Field {
-  const char* key;
-  Scalar Options::*number = nullptr;
-  bool Options::*flag = nullptr;
-};
-
-constexpr Field<SGDOptions> kSgdFields[] = {{"learning_rate", &SGDOptions::learning_rate},
-                                            {"momentum", &SGDOptions::momentum},
-                                            {"nesterov", nullptr, &SGDOptions::nesterov},
-                                            {"l2", &SGDOptions::l2},
-                                            {"l1", &SGDOptions::l1},
-                                            {"clip_norm", &SGDOptions::clip_norm}};
-constexpr Field<AdagradOptions> kAdagradFields[] = {
-    {"learning_rate", &AdagradOptions::learning_rate},
-    {"epsilon", &AdagradOptions::epsilon},
-    {"initial_accumulator", &AdagradOptions::initial_accumulator},
-    {"l2", &AdagradOptions::l2},
-    {"clip_norm", &AdagradOptions::clip_norm}};
-constexpr Field<RMSpropOptions> kRmspropFields[] = {{"learning_rate", &RMSpropOptions::learning_rate},
-                                                    {"rho", &RMSpropOptions::rho},
-                                                    {"momentum", &RMSpropOptions::momentum},
-                                                    {"epsilon", &RMSpropOptions::epsilon},
-                                                    {"l2", &RMSpropOptions::l2},
-                                                    {"clip_norm", &RMSpropOptions::clip_norm}};
-constexpr Field<AdamOptions> kAdamFields[] = {{"learning_rate", &AdamOptions::learning_rate},
-                                              {"beta1", &AdamOptions::beta1},
-                                              {"beta2", &AdamOptions::beta2},
-                                              {"epsilon", &AdamOptions::epsilon},
-                                              {"l2", &AdamOptions::l2},
-                                              {"clip_norm", &AdamOptions::clip_norm}};
-constexpr Field<AdamWOptions> kAdamWFields[] = {{"learning_rate", &AdamWOptions::learning_rate},
-                                                {"beta1", &AdamWOptions::beta1},
-                                                {"beta2", &AdamWOptions::beta2},
-                                                {"epsilon", &AdamWOptions::epsilon},
-                                                {"weight_decay", &AdamWOptions::weight_decay},
-                                                {"clip_norm", &AdamWOptions::clip_norm}};
-
 // The shortest decimal that reads back as the same float when there is one ("0.01", not
 // "0.009999999776482582"), else the float's exact value as a double.
 double json_number(Scalar value) {
@@ -149,10 +126,10 @@ double json_number(Scalar value) {
   return static_cast<Scalar>(shortest) == value ? shortest : double(value);
 }
 
-template <class Options, std::size_t N>
-std::string write_options(const Options& options, const Field<Options> (&fields)[N]) {
+template <class Options>
+std::string write_options(const Options& options) {
   nlohmann::ordered_json out = nlohmann::ordered_json::object();
-  for (const auto& field : fields) {
+  for (const auto& field : Options::fields()) {
     if (field.number != nullptr) {
       out[field.key] = json_number(options.*field.number);
     } else {
@@ -162,11 +139,12 @@ std::string write_options(const Options& options, const Field<Options> (&fields)
   return out.dump();
 }
 
-template <class Options, std::size_t N>
-Options read_options(std::string_view optimizer, const json& config, const Field<Options> (&fields)[N]) {
+template <class Options>
+Options read_options(std::string_view optimizer, const json& config) {
+  static constexpr auto fields = Options::fields();
   Options options{};
   for (const auto& [key, value] : config.items()) {
-    const Field<Options>* field = nullptr;
+    const OptionField<Options>* field = nullptr;
     for (const auto& candidate : fields) {
       if (key == candidate.key) field = &candidate;
     }
@@ -191,53 +169,48 @@ Options read_options(std::string_view optimizer, const json& config, const Field
   return options;
 }
 
-struct Maker {
+// The optimizer table: a new optimizer is its class (with kName and an Options struct that
+// lists its fields()), its update rule, and one row here.
+struct Row {
   const char* name;
   std::unique_ptr<Optimizer> (*make)(const json& config);
 };
 
-constexpr Maker kMakers[] = {
-    {"sgd",
-     [](const json& c) -> std::unique_ptr<Optimizer> {
-       return std::make_unique<SGD>(read_options("sgd", c, kSgdFields));
-     }},
-    {"adagrad",
-     [](const json& c) -> std::unique_ptr<Optimizer> {
-       return std::make_unique<Adagrad>(read_options("adagrad", c, kAdagradFields));
-     }},
-    {"rmsprop",
-     [](const json& c) -> std::unique_ptr<Optimizer> {
-       return std::make_unique<RMSprop>(read_options("rmsprop", c, kRmspropFields));
-     }},
-    {"adam",
-     [](const json& c) -> std::unique_ptr<Optimizer> {
-       return std::make_unique<Adam>(read_options("adam", c, kAdamFields));
-     }},
-    {"adamw",
-     [](const json& c) -> std::unique_ptr<Optimizer> {
-       return std::make_unique<AdamW>(read_options("adamw", c, kAdamWFields));
-     }},
-};
+template <class T, class Options>
+constexpr Row row() {
+  return {T::kName, [](const json& config) -> std::unique_ptr<Optimizer> {
+            return std::make_unique<T>(read_options<Options>(T::kName, config));
+          }};
+}
+
+constexpr Row kTable[] = {row<SGD, SGDOptions>(), row<Adagrad, AdagradOptions>(),
+                          row<RMSprop, RMSpropOptions>(), row<Adam, AdamOptions>(),
+                          row<AdamW, AdamWOptions>()};
 
 }  // namespace
 
-std::string SGD::config_json() const { return write_options(options_, kSgdFields); }
-std::string Adagrad::config_json() const { return write_options(options_, kAdagradFields); }
-std::string RMSprop::config_json() const { return write_options(options_, kRmspropFields); }
-std::string Adam::config_json() const { return write_options(options_, kAdamFields); }
-std::string AdamW::config_json() const { return write_options(options_, kAdamWFields); }
+std::string SGD::config_json() const { return write_options(options_); }
+std::string Adagrad::config_json() const { return write_options(options_); }
+std::string RMSprop::config_json() const { return write_options(options_); }
+std::string Adam::config_json() const { return write_options(options_); }
+std::string AdamW::config_json() const { return write_options(options_); }
 
 std::unique_ptr<Optimizer> make_optimizer(const std::string& name, const std::string& config_json) {
-  for (const auto& maker : kMakers) {
-    if (name != maker.name) continue;
+  for (const auto& r : kTable) {
+    if (name != r.name) continue;
     const json config = json::parse(config_json, nullptr, /*allow_exceptions=*/false);
     require(!config.is_discarded(), name + ": config is not valid JSON: " + config_json);
     require(config.is_object(), name + ": config must be a JSON object, got " + config_json);
-    return maker.make(config);
+    return r.make(config);
   }
-  std::string known;
-  for (const auto& maker : kMakers) known += (known.empty() ? "" : ", ") + std::string(maker.name);
-  throw InvalidArgument("unknown optimizer \"" + name + "\" (known optimizers: " + known + ")");
+  throw InvalidArgument("unknown optimizer \"" + name +
+                        "\" (known optimizers: " + detail::known_names(kTable) + ")");
+}
+
+std::vector<std::string> optimizer_names() {
+  std::vector<std::string> names;
+  for (const auto& r : kTable) names.emplace_back(r.name);
+  return names;
 }
 
 }  // namespace fathom

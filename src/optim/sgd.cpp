@@ -1,5 +1,5 @@
-// Stochastic gradient descent with momentum, Nesterov look-ahead and L1/L2 decay (SPEC §5).
-// The JSON options live with the other optimizers' in optimizer.cpp.
+// Stochastic gradient descent with momentum, Nesterov look-ahead and L1/L2 decay (docs/concepts.md,
+// momentum and weight decay). Its options are SGDOptions'; its row is in optimizer.cpp's table.
 #include "fathom/optim/sgd.hpp"
 
 #include <Eigen/Core>
@@ -13,30 +13,13 @@
 
 namespace fathom {
 
-namespace {
-// Runs before the base constructor so that errors name "sgd" rather than "optimizer".
-const SGDOptions& checked(const SGDOptions& options) {
-  detail::require_positive("sgd", "learning_rate", options.learning_rate);
-  detail::require_fraction("sgd", "momentum", options.momentum);
-  detail::require_non_negative("sgd", "l2", options.l2);
-  detail::require_non_negative("sgd", "l1", options.l1);
-  detail::require_non_negative("sgd", "clip_norm", options.clip_norm);
-  return options;
-}
-}  // namespace
-
-SGD::SGD(SGDOptions options)
-    : Optimizer(checked(options).learning_rate, options.clip_norm), options_(options) {}
-
-std::vector<std::pair<std::string, std::span<Scalar>>> SGD::state() {
-  return {{"velocity", std::span<Scalar>(velocity_)}};
-}
-
-void SGD::resize_state(std::size_t size) { velocity_.assign(size, Scalar(0)); }
+// The options are checked before the base constructor runs, so that errors name "sgd".
+SGD::SGD(SGDOptions options) : Optimizer(detail::checked(kName, options)), options_(options) {}
 
 namespace {
 // The two loops of the rule over one block, with restrict pointers so that they vectorize.
-void plain_block(Scalar* __restrict w, const Scalar* __restrict g, std::int64_t n, Scalar eta, Scalar l1, Scalar l2) {
+void plain_block(Scalar* __restrict w, const Scalar* __restrict g, std::int64_t n, Scalar eta, Scalar l1,
+                 Scalar l2) {
   for (std::int64_t i = 0; i < n; ++i) {
     const Scalar wi = w[i];
     const Scalar sign = Scalar(wi > 0) - Scalar(wi < 0);
@@ -45,7 +28,8 @@ void plain_block(Scalar* __restrict w, const Scalar* __restrict g, std::int64_t 
 }
 
 void momentum_block(Scalar* __restrict w, const Scalar* __restrict g, Scalar* __restrict v, std::int64_t n,
-                    Scalar eta, Scalar l1, Scalar l2, Scalar alpha, Scalar take_velocity, Scalar take_direct) {
+                    Scalar eta, Scalar l1, Scalar l2, Scalar alpha, Scalar take_velocity,
+                    Scalar take_direct) {
   for (std::int64_t i = 0; i < n; ++i) {
     const Scalar wi = w[i];
     const Scalar sign = Scalar(wi > 0) - Scalar(wi < 0);
@@ -59,7 +43,6 @@ void momentum_block(Scalar* __restrict w, const Scalar* __restrict g, Scalar* __
 }  // namespace
 
 bool SGD::update(std::span<Scalar> w, std::span<const Scalar> g, std::int64_t /*t*/) {
-  detail::require_bound_size("sgd", w.size(), velocity_.size());
   const Scalar eta = learning_rate_;
   const Scalar alpha = options_.momentum;
   const Scalar l1 = options_.l1;
@@ -71,7 +54,7 @@ bool SGD::update(std::span<Scalar> w, std::span<const Scalar> g, std::int64_t /*
   const Scalar take_direct = options_.nesterov ? Scalar(1) : Scalar(0);
   Scalar* weights = w.data();
   const Scalar* grads = g.data();
-  Scalar* velocity = velocity_.data();
+  Scalar* velocity = buffer(velocity_).data();
   const auto n = static_cast<std::int64_t>(w.size());
   // Blocks of 1024 parameters: the loops below vectorize (no reduction in them), then the new
   // weights of the block, still in L1, are checked (Σ w − w is 0 while all are finite).

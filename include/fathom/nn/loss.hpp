@@ -52,8 +52,6 @@ class Loss {
   friend bool operator==(const Loss&, const Loss&) = default;
 
  private:
-  double value_unchecked(const Scalar* a, const Scalar* t, Index size, Index cols) const;
-  void gradient_unchecked(const Scalar* a, const Scalar* t, Scalar* dA, Index size, Index cols) const;
   LossKind kind_ = LossKind::Mse;
   Scalar delta_ = 1;
 };

@@ -1,4 +1,4 @@
-// Stochastic gradient descent with momentum exactly as SPEC §5:
+// Stochastic gradient descent with momentum (docs/concepts.md, momentum and weight decay):
 //   Δw(t) = −η ∂E/∂w + α Δw(t−1) − λ₂ w(t−1) − λ₁ sign(w(t−1)),   w(t) = w(t−1) + Δw(t)
 // Nesterov (nesterov = true): w(t) = w(t−1) + α Δw(t) − η ∂E/∂w − λ₂ w(t−1) − λ₁ sign(w(t−1))
 // (the look-ahead form used by Keras and PyTorch).
@@ -24,18 +24,29 @@ struct SGDOptions {
   Scalar learning_rate = 0.01f;  // η > 0
   Scalar momentum = 0;           // α in [0, 1)
   bool nesterov = false;
-  Scalar l2 = 0;         // λ₂ ≥ 0, weight decay as in SPEC's formula (not scaled by η)
+  Scalar l2 = 0;         // λ₂ ≥ 0, weight decay as in the formula above (not scaled by η)
   Scalar l1 = 0;         // λ₁ ≥ 0
   Scalar clip_norm = 0;  // > 0: clip the gradient's global L2 norm to this value
+
+  static constexpr auto fields() {
+    using F = OptionField<SGDOptions>;
+    using enum OptionRange;
+    return std::array{F{"learning_rate", positive, &SGDOptions::learning_rate},
+                      F{"momentum", fraction, &SGDOptions::momentum},
+                      F{"nesterov", flag, nullptr, &SGDOptions::nesterov},
+                      F{"l2", non_negative, &SGDOptions::l2},
+                      F{"l1", non_negative, &SGDOptions::l1},
+                      F{"clip_norm", non_negative, &SGDOptions::clip_norm}};
+  }
 };
 
 class SGD final : public Optimizer {
  public:
+  static constexpr const char* kName = "sgd";
   explicit SGD(SGDOptions options = {});
-  std::string name() const override { return "sgd"; }
+  std::string name() const override { return kName; }
   std::string config_json() const override;
   std::unique_ptr<Optimizer> clone() const override { return std::make_unique<SGD>(*this); }
-  std::vector<std::pair<std::string, std::span<Scalar>>> state() override;
   const SGDOptions& options() const { return options_; }
   // The rule is w ← w − η g and nothing else: no momentum, decay or clipping.
   bool plain() const { return options_.momentum == 0 && options_.l1 == 0 && options_.l2 == 0 && clip_norm_ == 0; }
@@ -46,12 +57,11 @@ class SGD final : public Optimizer {
   bool step_outer(std::span<const OuterGradient> grads);
 
  protected:
-  void resize_state(std::size_t size) override;
   bool update(std::span<Scalar> w, std::span<const Scalar> g, std::int64_t t) override;
 
  private:
   SGDOptions options_;
-  AlignedVector velocity_;  // Δw(t−1)
+  std::size_t velocity_ = add_state("velocity");  // Δw(t−1)
 };
 
 }  // namespace fathom
