@@ -180,9 +180,15 @@ Dataset load_data(const DataArgs& args, TargetEncoding encoding, const std::vect
   }
 }
 
+std::string join(const std::vector<std::string>& items, std::size_t most) {
+  std::string out;
+  for (std::size_t i = 0; i < items.size() && i < most; ++i) out += (i ? ", " : "") + items[i];
+  if (items.size() > most) out += ", …";
+  return out;
+}
+
 void add_optimizer_flags(CLI::App& app, OptimizerArgs& args) {
-  app.add_option("--optimizer", args.name,
-                 "the optimizer: sgd, adam, ... (default adam; an unknown name lists them all)");
+  app.add_option("--optimizer", args.name, "the optimizer: " + join(optimizer_names()) + " (default adam)");
   app.add_option("--lr", args.lr, "learning rate (default: the optimizer's own)");
   app.add_option("--momentum", args.momentum, "momentum α (sgd, rmsprop)");
   app.add_flag("--nesterov", args.nesterov, "Nesterov momentum (sgd)");

@@ -25,6 +25,9 @@ class UsageError : public std::runtime_error {
 // source tree the command was built from (nothing installs them).
 std::string data_dir();
 
+// "a, b, c": at most `most` items, then ", …".
+std::string join(const std::vector<std::string>& items, std::size_t most = std::size_t(-1));
+
 // One layer of a --layers spec: "64:relu", "10:softmax", "32:tanh:nobias".
 struct LayerSpec {
   Index units = 0;

@@ -26,12 +26,6 @@ struct GradcheckArgs {
   std::uint64_t seed = 1;
 };
 
-std::string join(const std::vector<std::string>& items) {
-  std::string text;
-  for (const auto& item : items) text += (text.empty() ? "" : ", ") + item;
-  return text;
-}
-
 // Targets the loss can take: one class per sample for cce, 0/1 for bce, uniform otherwise.
 Matrix random_targets(const Loss& loss, Index outputs, Index n, Rng& rng) {
   Matrix y(outputs, n);

@@ -104,13 +104,6 @@ std::unique_ptr<Sequential> build_model(const TrainArgs& args, const std::vector
 
 namespace {
 
-std::string join(const std::vector<std::string>& items, std::size_t most = 8) {
-  std::string out;
-  for (std::size_t i = 0; i < items.size() && i < most; ++i) out += (i ? ", " : "") + items[i];
-  if (items.size() > most) out += ", …";
-  return out;
-}
-
 // The output layer must produce exactly what the targets hold.
 void check_outputs(const LayerSpec& output, const Dataset& data, Task task) {
   const Index rows = data.y.rows();
@@ -121,10 +114,10 @@ void check_outputs(const LayerSpec& output, const Dataset& data, Task task) {
   msg << "--layers: the output layer has " << output.units << " unit" << (output.units == 1 ? "" : "s")
       << " but ";
   if (task == Task::Classify) {
-    msg << "the target has " << data.class_names.size() << " classes (" << join(data.class_names)
+    msg << "the target has " << data.class_names.size() << " classes (" << join(data.class_names, 8)
         << "): end --layers with " << data.class_names.size() << ":softmax";
   } else {
-    msg << "there are " << rows << " target columns (" << join(data.target_names) << ")";
+    msg << "there are " << rows << " target columns (" << join(data.target_names, 8) << ")";
   }
   throw UsageError(msg.str());
 }
