@@ -10,12 +10,21 @@
 
 using namespace fathom_callback_test;
 
-TEST(CSVLogger, HeaderSortedKeysAndOneRowPerEpoch) {
+namespace {
+
+// A scratch folder for the log, the regression data and a fresh small model.
+class CSVLoggerTest : public ::testing::Test {
+ protected:
+  CSVLoggerTest() { line_data(x, y); }
   fathom::testing::ScratchDir dir;
-  const fs::path path = dir.path() / "log.csv";
   Matrix x, y;
-  line_data(x, y);
   Sequential model = small_model();
+};
+
+}  // namespace
+
+TEST_F(CSVLoggerTest, HeaderSortedKeysAndOneRowPerEpoch) {
+  const fs::path path = dir.path() / "log.csv";
   CSVLogger csv(path.string());
   const History h =
       model.fit(x, y, {.epochs = 3, .batch_size = 5, .validation_split = 0.25, .callbacks = {&csv}});
@@ -35,12 +44,8 @@ TEST(CSVLogger, HeaderSortedKeysAndOneRowPerEpoch) {
   }
 }
 
-TEST(CSVLogger, AppendAddsRowsWithoutASecondHeader) {
-  fathom::testing::ScratchDir dir;
+TEST_F(CSVLoggerTest, AppendAddsRowsWithoutASecondHeader) {
   const fs::path path = dir.path() / "log.csv";
-  Matrix x, y;
-  line_data(x, y);
-  Sequential model = small_model();
   CSVLogger first(path.string());
   model.fit(x, y, {.epochs = 3, .batch_size = 5, .validation_split = 0.25, .callbacks = {&first}});
   CSVLogger resumed(path.string(), /*append=*/true);
@@ -62,12 +67,8 @@ TEST(CSVLogger, AppendAddsRowsWithoutASecondHeader) {
   EXPECT_EQ(read_lines(path).size(), 2u);
 }
 
-TEST(CSVLogger, AppendToAMissingFileWritesTheHeader) {
-  fathom::testing::ScratchDir dir;
+TEST_F(CSVLoggerTest, AppendToAMissingFileWritesTheHeader) {
   const fs::path path = dir.path() / "new.csv";
-  Matrix x, y;
-  line_data(x, y);
-  Sequential model = small_model();
   CSVLogger csv(path.string(), /*append=*/true);
   model.fit(x, y, {.epochs = 2, .batch_size = 5, .callbacks = {&csv}});
   const auto lines = read_lines(path);
