@@ -99,7 +99,7 @@ for lib in "${wanted_libs[@]}"; do
         continue
       fi
       src=$root/bench/peers/fann_bench.c bin=$build/peers/fann_bench
-      if [[ ! -x $bin || $src -nt $bin ]]; then
+      if [[ ! -x $bin || $src -nt $bin || $root/bench/peers/fann_idx.h -nt $bin ]]; then
         mkdir -p "$build/peers"
         fann_flags=$(pkg-config --cflags --libs fann 2>/dev/null || echo -lfann)
         # shellcheck disable=SC2086  # fann_flags is a word list

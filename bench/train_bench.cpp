@@ -13,6 +13,9 @@
 #include <thread>
 #include <vector>
 
+#include "bench_timing.hpp"
+#include "synthetic_mnist.hpp"
+
 // ---------------------------------------------------------------------------------------------
 // Allocation counter. STYLE habit 10 says the hot path allocates nothing; to check that from the
 // outside we interpose malloc (Eigen allocates with malloc, not operator new, so counting
@@ -47,29 +50,7 @@ namespace {
 using fathom::Index;
 using fathom::Matrix;
 using fathom::Scalar;
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
-double mean(const std::vector<double>& v) {
-  double sum = 0;
-  for (double x : v) sum += x;
-  return v.empty() ? 0 : sum / double(v.size());
-}
-
-double percentile(std::vector<double> v, double p) {
-  std::sort(v.begin(), v.end());
-  const auto i = static_cast<std::size_t>(p / 100.0 * double(v.size() - 1) + 0.5);
-  return v[std::min(i, v.size() - 1)];
-}
+using namespace fathom_bench;
 
 template <class... Args>
 void result(const char* fmt, Args... args) {
@@ -161,38 +142,6 @@ std::string cpu_model() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// MNIST-shaped synthetic data: 784 features in [0, 1], 10 classes, one-hot targets.
-// Each class has a few "writing styles" (random ink masks, ~25% of pixels, drawn from a fixed
-// seed so a test set shares them). A sample keeps its style's pixel with probability 0.2 (ink
-// at intensity 0.5–1) and is uniform noise otherwise: no single pixel tells the class, all 784
-// together do, so accuracy climbs over the first epochs instead of being 100% at once.
-struct Dataset {
-  Matrix x, y;
-};
-
-Dataset make_dataset(Index n, std::uint64_t seed) {
-  constexpr Index kFeatures = 784, kClasses = 10, kStyles = 4;
-  constexpr double kInk = 0.25, kKeep = 0.2;
-  fathom::Rng style_rng(1);
-  std::vector<std::uint8_t> styles(kClasses * kStyles * kFeatures);
-  for (auto& s : styles) s = style_rng.uniform() < kInk;
-  fathom::Rng rng(seed);
-  Dataset d{Matrix(kFeatures, n), Matrix::Zero(kClasses, n)};
-  for (Index j = 0; j < n; ++j) {
-    const auto c = static_cast<Index>(rng.below(kClasses));
-    const auto s = static_cast<Index>(rng.below(kStyles));
-    const std::uint8_t* mask = styles.data() + (c * kStyles + s) * kFeatures;
-    Scalar* col = d.x.data() + j * kFeatures;
-    for (Index i = 0; i < kFeatures; ++i) {
-      const double u = rng.uniform();
-      col[i] = static_cast<Scalar>(u < kKeep ? (mask[i] ? 0.5 + 0.5 * rng.uniform() : 0.0) : rng.uniform());
-    }
-    d.y(c, j) = 1;
-  }
-  return d;
-}
-
-// ---------------------------------------------------------------------------------------------
 // FLOP counts of the 784-256-128-10 net, counting a multiply-add as 2 and only the GEMMs
 // (bias adds, activations, loss and the optimizer are O(params) or O(units), under 1%):
 //   forward per sample   F = 2·Σ_l in_l·out_l                      = 2·235,008 = 470,016
@@ -210,21 +159,6 @@ fathom::Sequential make_net(std::uint64_t seed) {
   model.add(fathom::Dense(10, "softmax"));
   return model;
 }
-
-// Records the wall time of every epoch of one fit() call.
-class EpochTimer : public fathom::Callback {
- public:
-  void on_epoch_begin(fathom::Sequential&, int) override { t0_ = Clock::now(); }
-  void on_epoch_end(fathom::Sequential&, int, const fathom::Logs& logs) override {
-    seconds.push_back(seconds_since(t0_));
-    last = logs;
-  }
-  std::vector<double> seconds;
-  fathom::Logs last;
-
- private:
-  Clock::time_point t0_;
-};
 
 double logged(const fathom::Logs& logs, const char* key) {
   const auto it = logs.find(key);

@@ -16,22 +16,15 @@
 #include <string>
 #include <vector>
 
+#include "bench_timing.hpp"
+
 namespace {
 
 using fathom::ConstMatrixView;
 using fathom::Index;
 using fathom::Matrix;
 using fathom::Scalar;
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
-
-double percentile(std::vector<double> v, double p) {
-  std::sort(v.begin(), v.end());
-  const auto i = static_cast<std::size_t>(p / 100.0 * double(v.size() - 1) + 0.5);
-  return v[std::min(i, v.size() - 1)];
-}
-double median(std::vector<double> v) { return percentile(std::move(v), 50); }
+using namespace fathom_bench;
 
 double peak_rss_mb() {
   rusage usage{};
@@ -79,16 +72,6 @@ fathom::Sequential mlp(const std::vector<Index>& widths, const char* hidden, con
   return model;
 }
 
-// Records the wall time of every epoch.
-class EpochTimer : public fathom::Callback {
- public:
-  void on_epoch_begin(fathom::Sequential&, int) override { t0_ = Clock::now(); }
-  void on_epoch_end(fathom::Sequential&, int, const fathom::Logs&) override { seconds.push_back(seconds_since(t0_)); }
-  std::vector<double> seconds;
-
- private:
-  Clock::time_point t0_;
-};
 
 // The machine's sgemm peak, 2048³ (1024³ quick), best of 3 after a warm-up, two ways: OpenBLAS
 // threading itself (the reference anyone would measure) and fathom::gemm (OpenBLAS on each of

@@ -15,6 +15,8 @@ packages=(
   python3-numpy        # tests run the numpy reader printed in docs/file_format.md
   zlib1g-dev           # gzip IDX files
   dataset-fashion-mnist  # Fashion-MNIST IDX files under /usr/share/datasets/fashion-mnist/ for the README walk-through
+  clang-format         # scripts/check-format.sh: the code follows .clang-format (CI checks it)
+  libomp-dev           # LLVM's OpenMP runtime: builds with clang (CXX=clang++) need it
 )
 
 missing=()

@@ -4,7 +4,6 @@
 
 #include <gtest/gtest.h>
 #include <sys/resource.h>
-#include <unistd.h>
 
 #include <csignal>
 #include <filesystem>
@@ -14,33 +13,18 @@
 #include <string>
 
 #include "fathom/core/error.hpp"
+#include "scratch_dir.hpp"
 
 namespace fs = std::filesystem;
 using fathom::FileError;
 
 namespace {
 
-// A fresh, empty folder per test, removed afterwards.
+// Each test writes in its own scratch folder.
 class AtomicFileTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::temp_directory_path() /
-           ("fathom_atomic_" + std::string(info->name()) + "_" + std::to_string(::getpid()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::permissions(dir_, fs::perms::owner_all, ec);
-    fs::remove_all(dir_, ec);
-  }
-  std::string file(const std::string& name) const { return (dir_ / name).string(); }
-  std::set<std::string> listing() const {
-    std::set<std::string> names;
-    for (const auto& e : fs::directory_iterator(dir_)) names.insert(e.path().filename().string());
-    return names;
-  }
+  std::string file(const std::string& name) const { return dir_.file(name); }
+  std::set<std::string> listing() const { return dir_.names(); }
   static std::string message_of(const std::function<void()>& f) {
     try {
       f();
@@ -50,7 +34,7 @@ class AtomicFileTest : public ::testing::Test {
     return "(no FileError thrown)";
   }
 
-  fs::path dir_;
+  fathom::testing::ScratchDir dir_;
 };
 
 TEST_F(AtomicFileTest, WritesAndReadsBack) {
@@ -77,7 +61,7 @@ TEST_F(AtomicFileTest, ReplacesExistingFileAndHandlesEmptyAndLargeContent) {
 
 TEST_F(AtomicFileTest, RelativePathInCurrentFolder) {
   const fs::path old_cwd = fs::current_path();
-  fs::current_path(dir_);
+  fs::current_path(dir_.path());
   fathom::write_file_atomic("rel.bin", "x");
   fs::current_path(old_cwd);
   EXPECT_EQ(fathom::read_file(file("rel.bin")), "x");
@@ -92,8 +76,8 @@ TEST_F(AtomicFileTest, ReadMissingFileNamesPath) {
 }
 
 TEST_F(AtomicFileTest, ReadFolderFails) {
-  const std::string msg = message_of([&] { fathom::read_file(dir_.string()); });
-  EXPECT_EQ(msg.rfind(dir_.string() + ":", 0), 0u) << msg;
+  const std::string msg = message_of([&] { fathom::read_file(dir_.path().string()); });
+  EXPECT_EQ(msg.rfind(dir_.path().string() + ":", 0), 0u) << msg;
 }
 
 TEST_F(AtomicFileTest, TargetIsAFolderLeavesItAndNoTempFile) {
@@ -142,14 +126,14 @@ TEST_F(AtomicFileTest, FailureMidWriteKeepsOldFile) {
 TEST_F(AtomicFileTest, ReadOnlyFolderKeepsOldFile) {
   const std::string path = file("model.bin");
   fathom::write_file_atomic(path, "previous model");
-  fs::permissions(dir_, fs::perms::owner_read | fs::perms::owner_exec);
+  fs::permissions(dir_.path(), fs::perms::owner_read | fs::perms::owner_exec);
   const bool enforced = !std::ofstream(file("probe"));
   if (!enforced) {
     fs::remove(file("probe"));
     GTEST_SKIP() << "folder permissions are not enforced for this user (root)";
   }
   const std::string msg = message_of([&] { fathom::write_file_atomic(path, "new model"); });
-  fs::permissions(dir_, fs::perms::owner_all);
+  fs::permissions(dir_.path(), fs::perms::owner_all);
   EXPECT_EQ(msg.rfind(path + ": cannot create temporary file", 0), 0u) << msg;
   EXPECT_NE(msg.find("Permission denied"), std::string::npos) << msg;
   EXPECT_EQ(fathom::read_file(path), "previous model");

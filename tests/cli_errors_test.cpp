@@ -14,7 +14,7 @@ namespace {
 
 using namespace fathom_cli_test;
 
-const std::string kIris = "'" + source_file("data/iris.csv") + "'";
+const std::string kIris = quoted(source_file("data/iris.csv"));
 
 // What must be in place before the command runs.
 enum class Model {

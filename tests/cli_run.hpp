@@ -4,7 +4,6 @@
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -13,6 +12,8 @@
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include "scratch_dir.hpp"
 
 namespace fathom_cli_test {
 
@@ -44,24 +45,19 @@ inline std::string source_file(const std::string& relative) {
   return std::string(FATHOM_SOURCE_DIR) + "/" + relative;
 }
 
+// A path in single quotes, for the shell. (Built by appending: GCC 12 reports a false
+// -Wrestrict on "'" + path + "'".)
+inline std::string quoted(const std::string& path) {
+  std::string out(1, '\'');
+  out += path;
+  out += '\'';
+  return out;
+}
+
 // Each test gets its own folder (tests may run in parallel under ctest) and runs the command
 // there, so relative output paths in the arguments land inside it.
 class CliFixture : public ::testing::Test {
  protected:
-  void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    std::string name = std::string(info->test_suite_name()) + "_" + info->name();
-    for (char& c : name)
-      if (c == '/') c = '_';
-    dir_ = fs::temp_directory_path() / ("fathom_cli_" + name + "_" + std::to_string(getpid()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override {
-    std::error_code ignored;
-    fs::remove_all(dir_, ignored);
-  }
-
   fs::path path(const std::string& name) const { return dir_ / name; }
 
   // Runs `fathom ARGS` in the test's folder; `args` is shell text (quote paths yourself).
@@ -81,7 +77,8 @@ class CliFixture : public ::testing::Test {
     return r;
   }
 
-  fs::path dir_;
+  fathom::testing::ScratchDir scratch_;
+  const fs::path dir_ = scratch_.path();
 };
 
 // For failure messages: the command's streams.

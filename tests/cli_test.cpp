@@ -16,7 +16,7 @@ namespace {
 
 using namespace fathom_cli_test;
 
-const std::string kIris = "'" + source_file("data/iris.csv") + "'";
+const std::string kIris = quoted(source_file("data/iris.csv"));
 const std::vector<std::string> kSpecies = {"setosa", "versicolor", "virginica"};
 
 std::vector<std::string> split(const std::string& text, char sep) {

@@ -3,7 +3,6 @@
 #include "fathom/data/csv.hpp"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -14,29 +13,18 @@
 #include <vector>
 
 #include "fathom/core/error.hpp"
+#include "scratch_dir.hpp"
 
 namespace fathom {
 namespace {
 
 namespace fs = std::filesystem;
 
-// A scratch folder per test, removed at the end.
+// Each test writes its files in its own scratch folder.
 class Csv : public ::testing::Test {
  protected:
-  void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::temp_directory_path() /
-           ("fathom_csv_" + std::string(info->name()) + "_" + std::to_string(::getpid()));
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   // Writes `text` to a file in the scratch folder and returns its path.
-  std::string write(const std::string& name, const std::string& text) {
-    const std::string path = (dir_ / name).string();
-    std::ofstream(path, std::ios::binary) << text;
-    return path;
-  }
+  std::string write(const std::string& name, const std::string& text) { return dir_.write(name, text); }
   // The message of the DataError that loading `text` throws ("" if none).
   std::string error_of(const std::string& text, const CsvOptions& options) {
     try {
@@ -46,9 +34,9 @@ class Csv : public ::testing::Test {
     }
     return "";
   }
-  std::string file(const std::string& name) const { return (dir_ / name).string(); }
+  std::string file(const std::string& name) const { return dir_.file(name); }
 
-  fs::path dir_;
+  testing::ScratchDir dir_;
 };
 
 TEST_F(Csv, RowsBecomeColumnsOfXAndTargetsRowsOfY) {

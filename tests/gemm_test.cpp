@@ -3,39 +3,51 @@
 // multiply-adds) on both sides of that boundary.
 #include <gtest/gtest.h>
 
+#include <initializer_list>
 #include <limits>
+#include <string>
 
 #include "fathom/fathom.hpp"
 #include "gradcheck.hpp"
 
 using namespace fathom;
 
-TEST(Gemm, MatchesEigenForAllShapesAndTransposes) {
-  Rng rng(1);
-  const Index shapes[][3] = {{5, 7, 3}, {1, 7, 3}, {5, 1, 3}, {5, 7, 1}, {1, 1, 4}, {64, 33, 17},
-                             {2, 2, 1}, {20, 20, 5}, {16, 16, 16}, {17, 16, 16}, {25, 20, 1},
-                             {100, 80, 1}, {1, 80, 100}, {100, 1, 80}};  // the last three: sgemv, sgemv, sger
-  for (const auto& s : shapes) {
-    const Index m = s[0], k = s[1], n = s[2];
-    for (Trans ta : {Trans::No, Trans::Yes}) {
-      for (Trans tb : {Trans::No, Trans::Yes}) {
-        const Matrix A = ta == Trans::No ? fathom::testing::random_matrix(m, k, rng)
-                                         : fathom::testing::random_matrix(k, m, rng);
-        const Matrix B = tb == Trans::No ? fathom::testing::random_matrix(k, n, rng)
-                                         : fathom::testing::random_matrix(n, k, rng);
-        const Matrix C0 = fathom::testing::random_matrix(m, n, rng);
-        const Matrix opA = ta == Trans::No ? A : Matrix(A.transpose());
-        const Matrix opB = tb == Trans::No ? B : Matrix(B.transpose());
-        for (Scalar beta : {0.0f, 1.0f, 0.5f}) {
-          Matrix C = C0;
-          gemm(ta, tb, 2.0f, cview(A), cview(B), beta, view(C));
-          const Matrix expected = 2.0f * opA * opB + beta * C0;
-          EXPECT_LT((C - expected).cwiseAbs().maxCoeff(), 1e-4f)
-              << m << "x" << k << "x" << n << " ta " << int(ta) << " tb " << int(tb) << " beta " << beta;
-        }
+namespace {
+
+// gemm against Eigen's alpha·op(A)·op(B) + beta·C for the shape m×k×n, every transpose
+// combination and each beta; `context` goes into the failure message.
+void expect_matches_eigen(Index m, Index k, Index n, Scalar alpha, std::initializer_list<Scalar> betas,
+                          float tolerance, Rng& rng, const std::string& context = "") {
+  for (Trans ta : {Trans::No, Trans::Yes}) {
+    for (Trans tb : {Trans::No, Trans::Yes}) {
+      const Matrix A = ta == Trans::No ? fathom::testing::random_matrix(m, k, rng)
+                                       : fathom::testing::random_matrix(k, m, rng);
+      const Matrix B = tb == Trans::No ? fathom::testing::random_matrix(k, n, rng)
+                                       : fathom::testing::random_matrix(n, k, rng);
+      const Matrix C0 = fathom::testing::random_matrix(m, n, rng);
+      const Matrix opA = ta == Trans::No ? A : Matrix(A.transpose());
+      const Matrix opB = tb == Trans::No ? B : Matrix(B.transpose());
+      for (Scalar beta : betas) {
+        Matrix C = C0;
+        gemm(ta, tb, alpha, cview(A), cview(B), beta, view(C));
+        const Matrix expected = alpha * opA * opB + beta * C0;
+        EXPECT_LT((C - expected).cwiseAbs().maxCoeff(), tolerance)
+            << m << "x" << k << "x" << n << context << " ta " << int(ta) << " tb " << int(tb) << " beta "
+            << beta;
       }
     }
   }
+}
+
+}  // namespace
+
+TEST(Gemm, MatchesEigenForAllShapesAndTransposes) {
+  Rng rng(1);
+  const Index shapes[][3] = {
+      {5, 7, 3},    {1, 7, 3},    {5, 1, 3},    {5, 7, 1},    {1, 1, 4},
+      {64, 33, 17}, {2, 2, 1},    {20, 20, 5},  {16, 16, 16}, {17, 16, 16},
+      {25, 20, 1},  {100, 80, 1}, {1, 80, 100}, {100, 1, 80}};  // the last three: sgemv, sgemv, sger
+  for (const auto& s : shapes) expect_matches_eigen(s[0], s[1], s[2], 2.0f, {0.0f, 1.0f, 0.5f}, 1e-4f, rng);
 }
 
 TEST(Gemm, ShapeMismatchThrows) {
@@ -47,7 +59,8 @@ TEST(Gemm, ShapeMismatchThrows) {
 TEST(Gemm, BetaZeroIgnoresWhatCHeld) {
   Rng rng(3);
   for (Index size : {3, 64}) {  // the small path and BLAS
-    const Matrix A = fathom::testing::random_matrix(size, size, rng), B = fathom::testing::random_matrix(size, 2, rng);
+    const Matrix A = fathom::testing::random_matrix(size, size, rng),
+                 B = fathom::testing::random_matrix(size, 2, rng);
     for (Trans ta : {Trans::No, Trans::Yes}) {
       Matrix C = Matrix::Constant(size, 2, std::numeric_limits<Scalar>::quiet_NaN());
       gemm(ta, Trans::No, 1, cview(A), cview(B), 0, view(C));
@@ -81,23 +94,7 @@ TEST(Gemm, SplitOverThreadsMatchesEigen) {
   for (int threads : {2, 3, 16}) {
     set_num_threads(threads);
     for (const auto& s : shapes) {
-      const Index m = s[0], k = s[1], n = s[2];
-      for (Trans ta : {Trans::No, Trans::Yes}) {
-        for (Trans tb : {Trans::No, Trans::Yes}) {
-          const Matrix A = ta == Trans::No ? fathom::testing::random_matrix(m, k, rng)
-                                           : fathom::testing::random_matrix(k, m, rng);
-          const Matrix B = tb == Trans::No ? fathom::testing::random_matrix(k, n, rng)
-                                           : fathom::testing::random_matrix(n, k, rng);
-          const Matrix C0 = fathom::testing::random_matrix(m, n, rng);
-          const Matrix opA = ta == Trans::No ? A : Matrix(A.transpose());
-          const Matrix opB = tb == Trans::No ? B : Matrix(B.transpose());
-          Matrix C = C0;
-          gemm(ta, tb, 1.5f, cview(A), cview(B), 0.5f, view(C));
-          const Matrix expected = 1.5f * opA * opB + 0.5f * C0;
-          EXPECT_LT((C - expected).cwiseAbs().maxCoeff(), 1e-3f)
-              << m << "x" << k << "x" << n << " threads " << threads << " ta " << int(ta) << " tb " << int(tb);
-        }
-      }
+      expect_matches_eigen(s[0], s[1], s[2], 1.5f, {0.5f}, 1e-3f, rng, " threads " + std::to_string(threads));
     }
   }
   set_num_threads(saved);

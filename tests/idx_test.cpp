@@ -3,7 +3,6 @@
 #include "fathom/data/idx.hpp"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 #include <zlib.h>
 
 #include <cstdint>
@@ -13,6 +12,7 @@
 #include <vector>
 
 #include "fathom/core/error.hpp"
+#include "scratch_dir.hpp"
 
 namespace fathom {
 namespace {
@@ -47,24 +47,14 @@ Bytes labels(const std::vector<int>& values) {
   return b;
 }
 
+// Each test writes its files in its own scratch folder.
 class Idx : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("fathom_idx_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) +
-            "_" + std::to_string(::getpid()));
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   std::string write(const std::string& name, const Bytes& bytes) {
-    const std::string path = (dir_ / name).string();
-    std::ofstream(path, std::ios::binary)
-        .write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
-    return path;
+    return dir_.write(name, std::string(bytes.begin(), bytes.end()));
   }
   std::string write_gz(const std::string& name, const Bytes& bytes) {
-    const std::string path = (dir_ / name).string();
+    const std::string path = dir_.file(name);
     gzFile f = gzopen(path.c_str(), "wb");
     EXPECT_NE(f, nullptr);
     EXPECT_EQ(gzwrite(f, bytes.data(), unsigned(bytes.size())), int(bytes.size()));
@@ -81,7 +71,7 @@ class Idx : public ::testing::Test {
     return "";
   }
 
-  fs::path dir_;
+  testing::ScratchDir dir_;
 };
 
 void expect_small_set(const Dataset& d) {
@@ -117,7 +107,7 @@ TEST_F(Idx, ErrorsNameTheFileAndWhatIsWrong) {
   const std::string lb = write("lb", labels({3, 0, 1, 0, 7}));
   EXPECT_EQ(error_of(lb, lb), lb + ": not an IDX images file: magic number 0x00000801, expected 0x00000803");
   EXPECT_EQ(error_of(im, im), im + ": not an IDX labels file: magic number 0x00000803, expected 0x00000801");
-  const std::string missing = (dir_ / "nope").string();
+  const std::string missing = dir_.file("nope");
   EXPECT_NE(error_of(missing, lb).find(missing + ": cannot open"), std::string::npos);
   EXPECT_NE(error_of(im, missing).find(missing + ": cannot open"), std::string::npos);
 

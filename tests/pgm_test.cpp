@@ -3,7 +3,6 @@
 #include "fathom/data/pgm.hpp"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -11,27 +10,19 @@
 #include <vector>
 
 #include "fathom/core/error.hpp"
+#include "scratch_dir.hpp"
 
 namespace fathom {
 namespace {
 
 namespace fs = std::filesystem;
 
+// Each test writes its images in its own scratch folder, which has a faces/ subfolder.
 class Pgm : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("fathom_pgm_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) +
-            "_" + std::to_string(::getpid()));
-    fs::create_directories(dir_ / "faces");
-  }
-  void TearDown() override { fs::remove_all(dir_); }
+  void SetUp() override { fs::create_directories(dir_.path() / "faces"); }
 
-  std::string write(const std::string& name, const std::string& bytes) {
-    const std::string path = (dir_ / name).string();
-    std::ofstream(path, std::ios::binary) << bytes;
-    return path;
-  }
+  std::string write(const std::string& name, const std::string& bytes) { return dir_.write(name, bytes); }
   // A 3×2 P2 image with a comment in its header; pixel k is `first + k` out of maxval 10.
   std::string p2(const std::string& name, int first) {
     std::string text = "P2\n# made by a test\n3 2\n10\n";
@@ -51,7 +42,7 @@ class Pgm : public ::testing::Test {
     return "";
   }
 
-  fs::path dir_;
+  testing::ScratchDir dir_;
 };
 
 TEST_F(Pgm, ReadsP2AndP5ScaledByMaxvalWithLabelsFromNames) {
@@ -61,7 +52,7 @@ TEST_F(Pgm, ReadsP2AndP5ScaledByMaxvalWithLabelsFromNames) {
                                     std::string("\xFF\xFF\x00\x00\x80\x00", 6) + std::string(6, '\0'));
   const std::string list =
       write("list.txt", "# the faces\nfaces/an2i_left_1.pgm\n\n  faces/an2i_up_2.pgm \r\n" +
-                            (dir_ / "faces/bob_left_3.pgm").string() + "\n");
+                            dir_.file("faces/bob_left_3.pgm") + "\n");
   const Dataset d = read_pgm_list(list, {.label_regex = "_(left|right|straight|up)_"});
   ASSERT_EQ(d.x.rows(), 6);
   ASSERT_EQ(d.samples(), 3);
@@ -92,8 +83,8 @@ TEST_F(Pgm, ReadsP2AndP5ScaledByMaxvalWithLabelsFromNames) {
 
 TEST_F(Pgm, ErrorsNameTheListLineAndTheImage) {
   p2("a_left_.pgm", 0);
-  const std::string list = (dir_ / "list.txt").string();
-  const std::string a = (dir_ / "a_left_.pgm").string();
+  const std::string list = dir_.file("list.txt");
+  const std::string a = dir_.file("a_left_.pgm");
 
   const std::string bad_magic = write("magic.pgm", "P6\n3 2\n255\n");
   EXPECT_EQ(error_of("a_left_.pgm\nmagic.pgm\n", {}),
@@ -115,13 +106,13 @@ TEST_F(Pgm, ErrorsNameTheListLineAndTheImage) {
                                                           ": image is 4x2 but the first image (" + a +
                                                           ") is 3x2; all must be the same size");
 
-  const std::string missing = (dir_ / "gone.pgm").string();
+  const std::string missing = dir_.file("gone.pgm");
   EXPECT_EQ(error_of("gone.pgm\n", {}), list + ":1: " + missing + ": cannot open");
   EXPECT_EQ(error_of("# only a comment\n\n", {}), list + ": no images listed");
 
   p2("plain.pgm", 1);
   EXPECT_EQ(error_of("a_left_.pgm\nplain.pgm\n", {.label_regex = "_(left|right)_"}),
-            list + ":2: " + (dir_ / "plain.pgm").string() +
+            list + ":2: " + dir_.file("plain.pgm") +
                 ": the label regex \"_(left|right)_\" does not match the file name \"plain.pgm\"");
   EXPECT_NE(error_of("a_left_.pgm\n", {.label_regex = "(unclosed"}).find("not a valid regular expression"),
             std::string::npos);
@@ -132,7 +123,7 @@ TEST_F(Pgm, ErrorsNameTheListLineAndTheImage) {
                 .find("1 classes (left); binary targets need exactly 2"),
             std::string::npos);
   try {
-    read_pgm_list((dir_ / "no_list.txt").string(), {});
+    read_pgm_list(dir_.file("no_list.txt"), {});
     ADD_FAILURE() << "no FileError";
   } catch (const FileError& e) {
     EXPECT_NE(std::string(e.what()).find("no_list.txt: cannot open"), std::string::npos);

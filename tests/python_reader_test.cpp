@@ -2,7 +2,6 @@
 // numpy against a saved model: it must recover every weight, and a numpy forward pass over
 // those weights must match Sequential::predict.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <array>
 #include <cstdio>
@@ -11,6 +10,7 @@
 #include <sstream>
 
 #include "fathom/fathom.hpp"
+#include "scratch_dir.hpp"
 
 namespace fs = std::filesystem;
 using namespace fathom;
@@ -49,8 +49,8 @@ std::string run(const std::string& command) {
 TEST(PythonReader, DocSnippetReadsWeightsThatReproducePredictions) {
   const std::string reader = doc_reader();
   ASSERT_FALSE(reader.empty()) << "no python block in docs/file_format.md";
-  const fs::path dir = fs::temp_directory_path() / ("fathom_py_" + std::to_string(::getpid()));
-  fs::create_directories(dir);
+  const fathom::testing::ScratchDir scratch;
+  const fs::path& dir = scratch.path();
 
   Rng rng(3);
   Matrix x(4, 3);
@@ -79,7 +79,6 @@ TEST(PythonReader, DocSnippetReadsWeightsThatReproducePredictions) {
   std::ofstream(dir / "read.py") << script.str();
   const std::string out =
       run("/usr/bin/python3 " + (dir / "read.py").string() + " " + (dir / "m.fathom").string() + " 2>&1");
-  fs::remove_all(dir);
 
   std::istringstream values(out);
   for (Index i = 0; i < expected.size(); ++i) {

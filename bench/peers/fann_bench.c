@@ -27,7 +27,8 @@
  *    fann_train_data with FANN_TRAIN_INCREMENTAL does the same calls and measured no faster.
  *  - Single-threaded: asked for --threads T > 1 it runs the same single thread and prints
  *    threads=1 (every line also carries max_threads=1).
- * C11, built by compare.sh with: cc -std=c11 -O2 fann_bench.c -lfann -lz -lm
+ * C11, built by compare.sh with: cc -std=c11 -O2 fann_bench.c -lfann -lz -lm (fann_idx.h is
+ * included from this folder)
  */
 #define _POSIX_C_SOURCE 200809L
 #include <floatfann.h>
@@ -40,6 +41,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "fann_idx.h" /* die() and the Fashion-MNIST IDX readers */
+
 #define SEED 42u
 
 static const char *lib_config = "fann2.2_float";
@@ -50,82 +53,6 @@ static double now_s(void) {
   return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-static void die(const char *what) {
-  fprintf(stderr, "fann_bench: %s\n", what);
-  exit(1);
-}
-
-/* ---------------------------------------------------------------- Fashion-MNIST (gz IDX) */
-
-static uint32_t read_be32(gzFile f, const char *path) {
-  unsigned char b[4];
-  if (gzread(f, b, 4) != 4) {
-    fprintf(stderr, "fann_bench: %s: short IDX header\n", path);
-    exit(1);
-  }
-  return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | (uint32_t)b[3];
-}
-
-/* The first n images of an idx3 file as float value/255, row-major n x 784. */
-static float *load_images(const char *dir, const char *name, unsigned n) {
-  char path[4096];
-  snprintf(path, sizeof path, "%s/%s", dir, name);
-  gzFile f = gzopen(path, "rb");
-  if (!f) {
-    fprintf(stderr, "fann_bench: cannot open %s (install dataset-fashion-mnist or pass --data-dir)\n", path);
-    exit(1);
-  }
-  uint32_t magic = read_be32(f, path), count = read_be32(f, path);
-  uint32_t rows = read_be32(f, path), cols = read_be32(f, path);
-  if (magic != 0x00000803u || rows * cols != 784u || count < n) {
-    fprintf(stderr, "fann_bench: %s: not an idx3 file of >= %u 28x28 images\n", path, n);
-    exit(1);
-  }
-  size_t bytes = (size_t)n * 784u;
-  unsigned char *raw = malloc(bytes);
-  float *out = malloc(bytes * sizeof(float));
-  if (!raw || !out) die("out of memory");
-  size_t got = 0;
-  while (got < bytes) {
-    unsigned chunk = bytes - got > (1u << 30) ? (1u << 30) : (unsigned)(bytes - got);
-    int r = gzread(f, raw + got, chunk);
-    if (r <= 0) {
-      fprintf(stderr, "fann_bench: %s: truncated\n", path);
-      exit(1);
-    }
-    got += (size_t)r;
-  }
-  gzclose(f);
-  for (size_t i = 0; i < bytes; ++i) out[i] = (float)raw[i] / 255.0f;
-  free(raw);
-  return out;
-}
-
-/* The first n labels of an idx1 file. */
-static unsigned char *load_labels(const char *dir, const char *name, unsigned n) {
-  char path[4096];
-  snprintf(path, sizeof path, "%s/%s", dir, name);
-  gzFile f = gzopen(path, "rb");
-  if (!f) {
-    fprintf(stderr, "fann_bench: cannot open %s\n", path);
-    exit(1);
-  }
-  uint32_t magic = read_be32(f, path), count = read_be32(f, path);
-  if (magic != 0x00000801u || count < n) {
-    fprintf(stderr, "fann_bench: %s: not an idx1 file of >= %u labels\n", path, n);
-    exit(1);
-  }
-  unsigned char *out = malloc(n);
-  if (!out) die("out of memory");
-  if (gzread(f, out, n) != (int)n) {
-    fprintf(stderr, "fann_bench: %s: truncated\n", path);
-    exit(1);
-  }
-  gzclose(f);
-  for (unsigned i = 0; i < n; ++i)
-    if (out[i] > 9) die("label outside 0..9");
-  return out;
-}
 
 /* ---------------------------------------------------------------- networks */
 
