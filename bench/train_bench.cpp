@@ -17,7 +17,7 @@
 #include "synthetic_mnist.hpp"
 
 // ---------------------------------------------------------------------------------------------
-// Allocation counter. STYLE habit 10 says the hot path allocates nothing; to check that from the
+// Allocation counter. The hot path allocates nothing (docs/design.md); to check that from the
 // outside we interpose malloc (Eigen allocates with malloc, not operator new, so counting
 // operator new would miss most of them) and forward to glibc's own entry points.
 extern "C" {
@@ -304,7 +304,7 @@ void measure_inference(const Config& cfg, fathom::Sequential& model, const Datas
       threads, long(cfg.predict_samples), ns / s, gflops, 100 * gflops / peak);
 }
 
-// Allocations the hot paths make once warmed up (STYLE habit 10: none expected). OpenBLAS
+// Allocations the hot paths make once warmed up (none expected, docs/design.md). OpenBLAS
 // itself may allocate when it splits a product over threads, hence the per-thread-count line.
 void measure_allocations(const Dataset& data, int threads) {
   fathom::set_num_threads(threads);

@@ -72,7 +72,6 @@ fathom::Sequential mlp(const std::vector<Index>& widths, const char* hidden, con
   return model;
 }
 
-
 // The machine's sgemm peak, 2048³ (1024³ quick), best of 3 after a warm-up, two ways: OpenBLAS
 // threading itself (the reference anyone would measure) and fathom::gemm (OpenBLAS on each of
 // fathom's threads). `gflops` is the better of the two: every "% of peak" divides by it.
@@ -93,15 +92,18 @@ void sgemm_peak(const Args& a) {
   };
   openblas_set_num_threads(a.threads);
   const double blas = best_gflops([&] {
-    cblas_sgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, int(n), int(n), int(n), 1, A.data(), int(n), B.data(),
-                int(n), 0, C.data(), int(n));
+    cblas_sgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, int(n), int(n), int(n), 1, A.data(), int(n),
+                B.data(), int(n), 0, C.data(), int(n));
   });
   openblas_set_num_threads(1);  // as fathom keeps it
   const double fathom_gemm = best_gflops([&] {
-    fathom::gemm(fathom::Trans::No, fathom::Trans::No, 1, fathom::cview(A), fathom::cview(B), 0, fathom::view(C));
+    fathom::gemm(fathom::Trans::No, fathom::Trans::No, 1, fathom::cview(A), fathom::cview(B), 0,
+                 fathom::view(C));
   });
-  result("size=%ld gflops=%.1f openblas_threads_gflops=%.1f fathom_gemm_gflops=%.1f config=best_of_openblas_and_fathom_gemm",
-         long(n), std::max(blas, fathom_gemm), blas, fathom_gemm);
+  result(
+      "size=%ld gflops=%.1f openblas_threads_gflops=%.1f fathom_gemm_gflops=%.1f "
+      "config=best_of_openblas_and_fathom_gemm",
+      long(n), std::max(blas, fathom_gemm), blas, fathom_gemm);
 }
 
 // Mini-batch Adam on 784-256-128-10 (or the wide net): epochs through fit(), the first a warm-up.
@@ -113,17 +115,21 @@ void epochs(const Args& a, Index batch, int n_epochs, bool wide) {
   // The training set is used in place (a copy would double this process's peak memory).
   Matrix x = std::move(train.x), y = std::move(train.y);
   if (n < x.cols()) x = x.leftCols(n).eval(), y = y.leftCols(n).eval();
-  const std::vector<Index> widths = wide ? std::vector<Index>{784, 1024, 1024, 10} : std::vector<Index>{784, 256, 128, 10};
+  const std::vector<Index> widths =
+      wide ? std::vector<Index>{784, 1024, 1024, 10} : std::vector<Index>{784, 256, 128, 10};
   fathom::Sequential model = mlp(widths, "relu", "softmax");
-  model.compile({.loss = "cce", .optimizer = fathom::Adam({.learning_rate = 1e-3f}), .metrics = {"accuracy"}});
+  model.compile(
+      {.loss = "cce", .optimizer = fathom::Adam({.learning_rate = 1e-3f}), .metrics = {"accuracy"}});
   EpochTimer timer;
   model.fit(x, y, {.epochs = n_epochs, .batch_size = batch, .callbacks = {&timer}});
   const std::vector<double> timed(timer.seconds.begin() + 1, timer.seconds.end());
   const double spe = median(timed);
   const auto [lo, hi] = std::minmax_element(timed.begin(), timed.end());
   if (wide) {
-    result("batch=%ld samples=%ld epochs=%d seconds_per_epoch=%.3f min_s=%.3f max_s=%.3f gflops=%.1f config=adam_fit",
-           long(batch), long(n), n_epochs, spe, *lo, *hi, train_flops(widths) * double(n) / spe / 1e9);
+    result(
+        "batch=%ld samples=%ld epochs=%d seconds_per_epoch=%.3f min_s=%.3f max_s=%.3f gflops=%.1f "
+        "config=adam_fit",
+        long(batch), long(n), n_epochs, spe, *lo, *hi, train_flops(widths) * double(n) / spe / 1e9);
     return;
   }
   const fathom::Dataset test = fashion(false);
@@ -153,8 +159,8 @@ void online_sgd(const Args& a) {
   const auto t0 = Clock::now();
   const double loss = run(warm, timed);
   const double s = seconds_since(t0);
-  result("samples=%ld samples_per_s=%.0f us_per_sample=%.2f mean_loss=%.4f config=sgd_train_step_loop", long(timed),
-         double(timed) / s, 1e6 * s / double(timed), loss);
+  result("samples=%ld samples_per_s=%.0f us_per_sample=%.2f mean_loss=%.4f config=sgd_train_step_loop",
+         long(timed), double(timed) / s, 1e6 * s / double(timed), loss);
 }
 
 // Single-sample latency (forward on one column) and whole-test-set predict().
@@ -180,11 +186,12 @@ void inference(const Args& a) {
     if (r > 0) best = std::min(best, seconds_since(t0));
     sink += out(0, 0);
   }
-  result("calls=%d p50_us=%.2f p99_us=%.2f samples=%ld samples_per_s=%.0f sink=%.3g config=forward_and_predict", calls,
-         percentile(us, 50), percentile(us, 99), long(n), double(n) / best, double(sink));
+  result(
+      "calls=%d p50_us=%.2f p99_us=%.2f samples=%ld samples_per_s=%.0f sink=%.3g config=forward_and_predict",
+      calls, percentile(us, 50), percentile(us, 99), long(n), double(n) / best, double(sink));
 }
 
-// Tiny networks, online SGD lr 0.5 with mse (SPEC's ½‖t − a‖²): one update per sample.
+// Tiny networks, online SGD lr 0.5 with mse (½‖t − a‖², docs/concepts.md): one update per sample.
 void tiny(const Args& a, const fathom::Dataset& data, const std::vector<Index>& widths, int default_epochs) {
   const int n_epochs = a.epochs > 0 ? a.epochs : (a.quick ? default_epochs / 10 : default_epochs);
   fathom::Sequential model = mlp(widths, "sigmoid", "sigmoid");
@@ -192,7 +199,8 @@ void tiny(const Args& a, const fathom::Dataset& data, const std::vector<Index>& 
   const Index n = data.samples(), in = data.features(), out = data.y.rows();
   auto epoch = [&] {
     for (Index j = 0; j < n; ++j) {
-      model.train_step(ConstMatrixView(data.x.data() + j * in, in, 1), ConstMatrixView(data.y.data() + j * out, out, 1));
+      model.train_step(ConstMatrixView(data.x.data() + j * in, in, 1),
+                       ConstMatrixView(data.y.data() + j * out, out, 1));
     }
   };
   epoch();  // warm-up, not counted: sizes the buffers
@@ -202,8 +210,8 @@ void tiny(const Args& a, const fathom::Dataset& data, const std::vector<Index>& 
   const double updates = double(n) * double(n_epochs);
   const Matrix pred = model.predict(data.x);
   const double mse = (pred - data.y).array().square().mean();
-  result("epochs=%d updates=%.0f us_per_update=%.4f final_mse=%.5f config=sgd_train_step_loop", n_epochs, updates,
-         1e6 * s / updates, mse);
+  result("epochs=%d updates=%.0f us_per_update=%.4f final_mse=%.5f config=sgd_train_step_loop", n_epochs,
+         updates, 1e6 * s / updates, mse);
 }
 
 fathom::Dataset xor_data() {

@@ -1,5 +1,6 @@
-// `fathom cv`: k-fold cross-validation to choose the number of hidden units (SPEC §5: too few
-// cannot represent the target, too many overfit). One hidden layer of each candidate width.
+// `fathom cv`: k-fold cross-validation to choose the number of hidden units (docs/concepts.md, data splits
+// and cross-validation: too few cannot represent the target, too many overfit). One hidden layer of each
+// candidate width.
 #include <algorithm>
 #include <cmath>
 #include <iomanip>
@@ -114,7 +115,8 @@ int run_cv(CvArgs& a) {
       std::vector<Index> train_idx, val_idx;
       for (Index i = 0; i < n; ++i) (i % a.folds == f ? val_idx : train_idx).push_back(order[i]);
       const Dataset tr = columns(data, train_idx), va = columns(data, val_idx);
-      auto model = build_model(t, {LayerSpec{width, Activation(a.activation)}, *output}, tr, task, tr.samples());
+      auto model =
+          build_model(t, {LayerSpec{width, Activation(a.activation)}, *output}, tr, task, tr.samples());
       model->fit(tr.x, tr.y, {.epochs = t.epochs, .batch_size = t.batch_size});
       scores.push_back(model->evaluate(va.x, va.y).at(metric));
     }
@@ -133,8 +135,8 @@ int run_cv(CvArgs& a) {
   std::cout << "chosen: " << best_width << " hidden units (" << metric << ' ' << std::setprecision(4) << best
             << ")\n";
   if (!t.save.empty()) {
-    auto model =
-        build_model(t, {LayerSpec{best_width, Activation(a.activation)}, *output}, data, task, data.samples());
+    auto model = build_model(t, {LayerSpec{best_width, Activation(a.activation)}, *output}, data, task,
+                             data.samples());
     model->fit(data.x, data.y, {.epochs = t.epochs, .batch_size = t.batch_size});
     save_model(*model, t.save);
     std::cerr << "trained " << best_width << " hidden units on all " << n << " samples; saved " << t.save

@@ -1,5 +1,5 @@
-// `fathom trace`: backpropagation step by step in the lectures' notation (SPEC §4), so a student
-// can check a hand calculation; with no arguments it replays SPEC §7 example 2.
+// `fathom trace`: backpropagation step by step in the lectures' notation (docs/concepts.md, BP1–BP4), so a
+// student can check a hand calculation; with no arguments it replays worked example 2 of docs/concepts.md.
 #include <cmath>
 #include <cstdlib>
 #include <iomanip>
@@ -105,7 +105,8 @@ std::string cost_formula(const Loss& loss) {
   return "C";
 }
 
-// SPEC §7 example 2: a 2-2-1 sigmoid network with every weight and bias 0.1, quadratic cost.
+// Worked example 2 of docs/concepts.md: a 2-2-1 sigmoid network with every weight and bias 0.1, quadratic
+// cost.
 Sequential example_network(double lr, double momentum) {
   const auto constant = Initializer::constant(0.1f);
   Sequential model(2);
@@ -301,11 +302,12 @@ int run_trace(const TraceArgs& a) {
 
   std::vector<Sample> samples;
   if (a.sample.empty()) {
-    samples = {{{1, 0}, {0.9}}, {{0, 1}, {-0.3}}};  // SPEC §7 example 2, both steps
+    samples = {{{1, 0}, {0.9}}, {{0, 1}, {-0.3}}};  // docs/concepts.md, worked example 2, both steps
   } else {
     Sample s{parse_values(a.sample, "--sample"), {}};
     const std::string network =
-        example ? "the example network (SPEC §7 example 2; give --model for another)" : "the model";
+        example ? "the example network (docs/concepts.md, worked example 2; give --model for another)"
+                : "the model";
     if (s.x.size() != std::size_t(model.input_dim())) {
       throw UsageError("--sample has " + plural(s.x.size(), "value") + " but " + network + " has " +
                        plural(std::size_t(model.input_dim()), "input"));
@@ -324,7 +326,8 @@ int run_trace(const TraceArgs& a) {
 
   std::cout << std::fixed << std::setprecision(4);
   if (example) {
-    std::cout << "fathom trace: SPEC §7 example 2 — a 2-2-1 sigmoid network, every weight and bias 0.1\n";
+    std::cout << "fathom trace: worked example 2 of docs/concepts.md — a 2-2-1 sigmoid network, every weight "
+                 "and bias 0.1\n";
   } else {
     std::cout << "fathom trace: " << a.model << '\n';
   }
@@ -349,8 +352,8 @@ int run_trace(const TraceArgs& a) {
 
   std::vector<Rows> last_change(layers.size());
   for (int step = 0; step < steps; ++step) {
-    trace_step(model, layers, samples[std::size_t(step) % samples.size()], scaling, lr, momentum,
-               last_change, step + 1, steps);
+    trace_step(model, layers, samples[std::size_t(step) % samples.size()], scaling, lr, momentum, last_change,
+               step + 1, steps);
   }
   return kOk;
 }
@@ -359,8 +362,9 @@ int run_trace(const TraceArgs& a) {
 
 Command add_trace(CLI::App& root) {
   auto args = std::make_shared<TraceArgs>();
-  CLI::App* sub = root.add_subcommand(
-      "trace", "backpropagation step by step in the lectures' notation (no arguments: SPEC §7 example 2)");
+  CLI::App* sub = root.add_subcommand("trace",
+                                      "backpropagation step by step in the lectures' notation (no arguments: "
+                                      "worked example 2 of docs/concepts.md)");
   sub->add_option("--model", args->model, "saved model to trace (default: the 2-2-1 example network)");
   sub->add_option("--sample", args->sample, "one input sample, comma-separated, e.g. \"1,0\"");
   sub->add_option("--target", args->target, "its target, comma-separated, e.g. \"0.9\"");

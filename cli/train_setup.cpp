@@ -122,7 +122,8 @@ void check_outputs(const LayerSpec& output, const Dataset& data, Task task) {
   throw UsageError(msg.str());
 }
 
-// Multi-label targets are independent 0/1 labels (SPEC §6): anything else is a data error.
+// Multi-label targets are independent 0/1 labels (docs/concepts.md, tasks and encodings): anything else is a
+// data error.
 void check_zero_one(const Dataset& data) {
   for (Index j = 0; j < data.y.cols(); ++j) {
     for (Index i = 0; i < data.y.rows(); ++i) {

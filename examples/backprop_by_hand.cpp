@@ -1,4 +1,4 @@
-// SPEC §7 example 2 in the lecture's notation: a 2-2-1 sigmoid network, every weight 0.1,
+// Worked example 2 of docs/concepts.md in the lecture's notation: a 2-2-1 sigmoid network, every weight 0.1,
 // η = 0.2, α = 0.9, quadratic cost. Two steps: x = (1, 0), t = 0.9, then x = (0, 1), t = −0.3.
 // For each layer it prints v (net input), y = φ(v), δ, ΔW and the new weights, so a student
 // can check a hand calculation line by line. (fathom's δ is ∂C/∂v; the lecture's δ is −∂C/∂v.)

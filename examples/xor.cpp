@@ -1,4 +1,4 @@
-// XOR (SPEC §7 example 3): a single-layer perceptron cannot learn it; a network with one
+// XOR (docs/concepts.md, worked example 3): a single-layer perceptron cannot learn it; a network with one
 // hidden layer can.
 #include <fathom/fathom.hpp>
 #include <iostream>

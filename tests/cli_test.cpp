@@ -306,8 +306,9 @@ TEST_F(CliTest, RegressionReportsMseAndR2) {
   EXPECT_TRUE(std::isfinite(std::stod(rows[1]))) << rows[1];
 }
 
-// tests/cli_trace_test.cpp checks trace in depth; this is the smoke check of SPEC §7 example 2.
-TEST_F(CliTest, TraceReproducesSpecExample2) {
+// tests/cli_trace_test.cpp checks trace in depth; this is the smoke check of docs/concepts.md, worked
+// example 2.
+TEST_F(CliTest, TraceReproducesWorkedExample2) {
   const CliResult r = run("trace");
   ASSERT_EQ(r.code, 0) << describe(r);
   for (const char* number : {"0.1172", "0.1095", "0.1004"}) {
@@ -362,7 +363,7 @@ TEST_F(CliTest, ValidationDataMatchedByColumnName) {
   EXPECT_EQ(val_loss("va_same.csv"), val_loss("va_swapped.csv"));
 }
 
-// A model trained toward 0.1/0.9 targets (SPEC §6) is evaluated against the same targets.
+// A model trained toward 0.1/0.9 targets (docs/concepts.md) is evaluated against the same targets.
 TEST_F(CliTest, TargetsRangeIsKeptForEvaluate) {
   const CliResult train =
       run("train --data " + source_file("data/xor.csv") +

@@ -1,12 +1,12 @@
 // End-to-end tests of `fathom trace` and `fathom gradcheck`: they run the built binary and check
-// its exit code and output (SPEC §7 example 2 to the lecture's decimals).
+// its exit code and output (docs/concepts.md, worked example 2 to the lecture's decimals).
 #include <gtest/gtest.h>
 
 #include <cstdio>
 #include <string>
 
 #include "cli_run.hpp"
-#include "spec_example2.hpp"
+#include "worked_example2.hpp"
 
 using namespace fathom_cli_test;
 
@@ -15,7 +15,7 @@ namespace {
 class CliTrace : public CliFixture {};
 class CliGradcheck : public CliFixture {};
 
-TEST_F(CliTrace, DefaultReproducesSpecExample2) {
+TEST_F(CliTrace, DefaultReproducesWorkedExample2) {
   const CliResult r = run("trace");
   ASSERT_EQ(r.code, 0) << describe(r);
   // Step 1, the slide's numbers: y .55, o .552, δ_o .086, δ_h .002, new weights.

@@ -1,10 +1,9 @@
 // CSVLogger inside real fits: the header, one row per epoch matching the history, appending.
 #include <gtest/gtest.h>
 
-#include <iterator>
-
 #include <cmath>
 #include <filesystem>
+#include <iterator>
 #include <string>
 
 #include "callback_helpers.hpp"

@@ -1,5 +1,6 @@
-// Metrics (SPEC §6): every streaming metric and evaluation report checked against small cases
-// worked by hand (fractions in the comments), plus streaming, reset, thresholds and errors.
+// Metrics (docs/concepts.md, tasks and encodings): every streaming metric and evaluation report checked
+// against small cases worked by hand (fractions in the comments), plus streaming, reset, thresholds and
+// errors.
 #include "fathom/train/metrics.hpp"
 
 #include <gtest/gtest.h>

@@ -1,5 +1,7 @@
 // ModelCheckpoint: which epochs it saves (best only or every epoch, min or max mode), inside a
 // real fit, and that each save is a loadable model with no temporary file left behind.
+#include "fathom/io/model_checkpoint.hpp"
+
 #include <gtest/gtest.h>
 
 #include <set>
@@ -7,7 +9,6 @@
 #include <vector>
 
 #include "callback_helpers.hpp"
-#include "fathom/io/model_checkpoint.hpp"
 #include "scratch_dir.hpp"
 
 using namespace fathom_callback_test;

@@ -20,7 +20,8 @@ TEST(Normalization, BackwardMatchesCentralDifferences) {
   model.compile({.loss = "mse", .optimizer = "sgd"});
   // dense_1's gradient reaches it only through the normalization layer's dX.
   for (const auto& t : gradient_check(model, cview(x), cview(y))) {
-    EXPECT_LT(t.error.worst, 1e-2) << t.name << " analytic " << t.error.analytic << " numeric " << t.error.numeric;
+    EXPECT_LT(t.error.worst, 1e-2) << t.name << " analytic " << t.error.analytic << " numeric "
+                                   << t.error.numeric;
   }
 }
 
@@ -39,16 +40,20 @@ TEST(Normalization, ConfigRoundTripsBitForBit) {
 }
 
 TEST(Normalization, RejectsBadFittedValues) {
-  EXPECT_THROW(Normalization(InputScaling{.method = "none", .offset = Vector::Zero(2), .scale = Vector::Ones(2)}),
-               InvalidArgument);
-  EXPECT_THROW(Normalization(InputScaling{.method = "standard", .offset = Vector::Zero(2), .scale = Vector::Ones(3)}),
-               InvalidArgument);
+  EXPECT_THROW(
+      Normalization(InputScaling{.method = "none", .offset = Vector::Zero(2), .scale = Vector::Ones(2)}),
+      InvalidArgument);
+  EXPECT_THROW(
+      Normalization(InputScaling{.method = "standard", .offset = Vector::Zero(2), .scale = Vector::Ones(3)}),
+      InvalidArgument);
   Vector nan_scale = Vector::Ones(2);
   nan_scale[1] = std::numeric_limits<Scalar>::quiet_NaN();
-  EXPECT_THROW(Normalization(InputScaling{.method = "standard", .offset = Vector::Zero(2), .scale = nan_scale}),
-               InvalidArgument);
+  EXPECT_THROW(
+      Normalization(InputScaling{.method = "standard", .offset = Vector::Zero(2), .scale = nan_scale}),
+      InvalidArgument);
   Sequential model(3);  // fitted on 2 features, placed where 3 arrive
-  model.add(Normalization(InputScaling{.method = "standard", .offset = Vector::Zero(2), .scale = Vector::Ones(2)}));
+  model.add(
+      Normalization(InputScaling{.method = "standard", .offset = Vector::Zero(2), .scale = Vector::Ones(2)}));
   model.add(Dense(1));
   EXPECT_THROW(model.compile({}), ShapeError);
 }

@@ -102,8 +102,10 @@ std::vector<Case> contract_cases() {
                    [] { return OptimizerHandle(SGD({.learning_rate = 0.1f, .momentum = 0.9f})); }, 1});
   cases.push_back({"nesterov_without_momentum_batch1", small, Loss("mse"),
                    [] { return OptimizerHandle(SGD({.learning_rate = 0.1f, .nesterov = true})); }, 1});
-  cases.push_back({"l2_batch1", small, Loss("mse"), [] { return OptimizerHandle(SGD({.learning_rate = 0.1f, .l2 = 0.01f})); }, 1});
-  cases.push_back({"l1_batch1", small, Loss("mse"), [] { return OptimizerHandle(SGD({.learning_rate = 0.1f, .l1 = 0.01f})); }, 1});
+  cases.push_back({"l2_batch1", small, Loss("mse"),
+                   [] { return OptimizerHandle(SGD({.learning_rate = 0.1f, .l2 = 0.01f})); }, 1});
+  cases.push_back({"l1_batch1", small, Loss("mse"),
+                   [] { return OptimizerHandle(SGD({.learning_rate = 0.1f, .l1 = 0.01f})); }, 1});
   cases.push_back({"clip_norm_batch1", small, Loss("mse"),
                    [] { return OptimizerHandle(SGD({.learning_rate = 0.1f, .clip_norm = 1.0f})); }, 1});
   cases.push_back({"adam_batch1", small, Loss("mse"), [] { return OptimizerHandle(Adam()); }, 1});
@@ -151,7 +153,8 @@ TEST_P(TrainStepContract, SameEffectsAsTheFourVerbs) {
     (void)model.gradients();
     FAIL() << "gradients() after train_step must throw";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("train_step does not keep its gradients"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("train_step does not keep its gradients"), std::string::npos)
+        << e.what();
   }
   // The four verbs work on the stepped model as on any other: the same gradient as the reference.
   const ConstMatrixView x0(x.data(), in, b);
@@ -167,7 +170,9 @@ TEST_P(TrainStepContract, SameEffectsAsTheFourVerbs) {
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryPath, TrainStepContract, ::testing::ValuesIn(contract_cases()),
-                         [](const ::testing::TestParamInfo<Case>& info) { return std::string(info.param.name); });
+                         [](const ::testing::TestParamInfo<Case>& info) {
+                           return std::string(info.param.name);
+                         });
 
 // A custom layer with parameters cannot be updated by the online paths: the four verbs run.
 namespace {
@@ -302,7 +307,8 @@ TEST(OnlineStep, FitWithMetricsOnEveryPath) {
           correct += (out(1, 0) > out(0, 0) ? 1 : 0) == (yj(1, 0) > yj(0, 0) ? 1 : 0);
           replay.train_step(xj, yj);
         }
-        EXPECT_DOUBLE_EQ(h["accuracy"][std::size_t(epoch)], correct / 9.0) << inputs << " inputs, epoch " << epoch;
+        EXPECT_DOUBLE_EQ(h["accuracy"][std::size_t(epoch)], correct / 9.0)
+            << inputs << " inputs, epoch " << epoch;
       }
     }
   }

@@ -56,7 +56,7 @@ double sigmoid(double v) { return 1 / (1 + std::exp(-v)); }
 using Net = std::array<double, 9>;
 
 // Gradient of E = ½(t − o)² for one sample, with the weights as they are (BP1–BP4 by hand).
-Net spec_gradient(const Net& p, double x1, double x2, double target) {
+Net example2_gradient(const Net& p, double x1, double x2, double target) {
   const double h1 = sigmoid(p[0] * x1 + p[2] * x2 + p[4]);
   const double h2 = sigmoid(p[1] * x1 + p[3] * x2 + p[5]);
   const double o = sigmoid(p[6] * h1 + p[7] * h2 + p[8]);
@@ -68,7 +68,7 @@ Net spec_gradient(const Net& p, double x1, double x2, double target) {
           -delta_h2,      -delta_o * h1,  -delta_o * h2,  -delta_o};
 }
 
-TEST(SGD, ReproducesSpecExample2WithMomentum) {
+TEST(SGD, ReproducesWorkedExample2WithMomentum) {
   Parameters params;
   params.add("hidden/W", 2, 2);
   params.add("hidden/b", 2, 1);
@@ -81,18 +81,18 @@ TEST(SGD, ReproducesSpecExample2WithMomentum) {
 
   Net w;
   w.fill(0.1);
-  const Net g1 = spec_gradient(w, 1, 0, 0.9);
+  const Net g1 = example2_gradient(w, 1, 0, 0.9);
   for (std::size_t i = 0; i < w.size(); ++i) params.grads()[i] = Scalar(g1[i]);
   sgd.step();
   // The slide's numbers, to the four decimals it prints.
-  const Net spec = {.1004, .1004, .1, .1, .1004, .1004, .1095, .1095, .1172};
-  for (std::size_t i = 0; i < w.size(); ++i) EXPECT_NEAR(params.values()[i], spec[i], 5e-5) << i;
+  const Net course = {.1004, .1004, .1, .1, .1004, .1004, .1095, .1095, .1172};
+  for (std::size_t i = 0; i < w.size(); ++i) EXPECT_NEAR(params.values()[i], course[i], 5e-5) << i;
   EXPECT_EQ(params.values()[2], 0.1f);  // from x2 = 0: exactly unchanged
 
   // Second sample (0, 1), target −0.3: Δw(2) = −η g(2) + α Δw(1), gradients with the new weights.
   Net dw1, expected;
   for (std::size_t i = 0; i < w.size(); ++i) dw1[i] = -0.2 * g1[i], w[i] += dw1[i];
-  const Net g2 = spec_gradient(w, 0, 1, -0.3);
+  const Net g2 = example2_gradient(w, 0, 1, -0.3);
   for (std::size_t i = 0; i < w.size(); ++i) {
     params.grads()[i] = Scalar(g2[i]);
     expected[i] = w[i] - 0.2 * g2[i] + double(0.9f) * dw1[i];

@@ -1,4 +1,4 @@
-// Training end to end: XOR (SPEC §7 example 3), the 5×5 digits (example 4), validation,
+// Training end to end: XOR (docs/concepts.md, worked example 3), the 5×5 digits (example 4), validation,
 // early stopping, reproducibility, and divergence handling.
 #include <gtest/gtest.h>
 
@@ -23,7 +23,7 @@ Matrix xor_targets() {
   return y;
 }
 
-// The five 5×5 digit bitmaps of SPEC §7 example 4, one column each (row-major pixels).
+// The five 5×5 digit bitmaps of docs/concepts.md, worked example 4, one column each (row-major pixels).
 Matrix digit_inputs() {
   const char* rows[5] = {"0110000100001000010001110", "1111100001011110000111111",
                          "1111110000111110000111111", "1111100001111111000011111",

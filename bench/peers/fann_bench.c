@@ -32,14 +32,13 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <floatfann.h>
-#include <zlib.h>
-
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <zlib.h>
 
 #include "fann_idx.h" /* die() and the Fashion-MNIST IDX readers */
 
@@ -52,7 +51,6 @@ static double now_s(void) {
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
-
 
 /* ---------------------------------------------------------------- networks */
 
@@ -100,14 +98,16 @@ static struct fann *make_net(unsigned layers, const unsigned *sizes, float learn
   fann_set_learning_rate(ann, learning_rate);
   fann_set_learning_momentum(ann, 0.0f);
   srand(SEED); /* fann_create_* seeds rand() from /dev/urandom; redraw repeatably */
-  if (glorot) glorot_uniform(ann);
-  else fann_randomize_weights(ann, -0.1f, 0.1f);
+  if (glorot)
+    glorot_uniform(ann);
+  else
+    fann_randomize_weights(ann, -0.1f, 0.1f);
   return ann;
 }
 
 /* Mean over samples of the mean over outputs of (target - output)^2, after training. */
-static double mean_squared_error(struct fann *ann, unsigned n, unsigned n_in, unsigned n_out,
-                                 const float *x, const float *y) {
+static double mean_squared_error(struct fann *ann, unsigned n, unsigned n_in, unsigned n_out, const float *x,
+                                 const float *y) {
   double sum = 0.0;
   for (unsigned s = 0; s < n; ++s) {
     fann_type *out = fann_run(ann, (fann_type *)(x + (size_t)s * n_in));
@@ -149,10 +149,10 @@ static void online_sgd(const char *dir) {
   double seconds = now_s() - t0;
 
   print_head("online_sgd");
-  printf(" samples=%u samples_per_s=%.1f us_per_sample=%.3f config=%s,%s,FANN_TRAIN_INCREMENTAL,"
-         "fann_train_per_sample,lr=0.01,momentum=0,init=%s,warmup=%u\n",
-         samples, samples / seconds, seconds * 1e6 / samples, lib_config, fashion_config, init_name(),
-         warmup);
+  printf(
+      " samples=%u samples_per_s=%.1f us_per_sample=%.3f config=%s,%s,FANN_TRAIN_INCREMENTAL,"
+      "fann_train_per_sample,lr=0.01,momentum=0,init=%s,warmup=%u\n",
+      samples, samples / seconds, seconds * 1e6 / samples, lib_config, fashion_config, init_name(), warmup);
   fann_destroy(ann);
   free(x);
   free(y);
@@ -205,18 +205,19 @@ static void inference(const char *dir) {
   (void)sink;
 
   print_head("inference");
-  printf(" calls=%u samples=%u p50_us=%.3f p99_us=%.3f samples_per_s=%.1f config=%s,%s,init=%s,"
-         "fann_run_per_sample(no_batch_call),throughput=loop_of_fann_run_best_of_3,warmup=%u\n",
-         n, n, percentile(us, n, 0.50), percentile(us, n, 0.99), n / best, lib_config, fashion_config,
-         init_name(), warmup);
+  printf(
+      " calls=%u samples=%u p50_us=%.3f p99_us=%.3f samples_per_s=%.1f config=%s,%s,init=%s,"
+      "fann_run_per_sample(no_batch_call),throughput=loop_of_fann_run_best_of_3,warmup=%u\n",
+      n, n, percentile(us, n, 0.50), percentile(us, n, 0.99), n / best, lib_config, fashion_config,
+      init_name(), warmup);
   fann_destroy(ann);
   free(x);
   free(us);
 }
 
 /* Online training of a tiny net, one fann_train per sample in fixed order, timed as a whole. */
-static void tiny(const char *workload, unsigned layers, const unsigned *sizes, unsigned n,
-                 const float *x, const float *y, unsigned epochs, const char *shape) {
+static void tiny(const char *workload, unsigned layers, const unsigned *sizes, unsigned n, const float *x,
+                 const float *y, unsigned epochs, const char *shape) {
   const unsigned n_in = sizes[0], n_out = sizes[layers - 1];
   struct fann *ann = make_net(layers, sizes, 0.5f);
   double t0 = now_s();
@@ -228,10 +229,11 @@ static void tiny(const char *workload, unsigned layers, const unsigned *sizes, u
   double mse = mean_squared_error(ann, n, n_in, n_out, x, y);
 
   print_head(workload);
-  printf(" epochs=%u updates=%lu us_per_update=%.4f final_mse=%.6g config=%s,%s,hidden=FANN_SIGMOID,"
-         "output=FANN_SIGMOID,error=FANN_ERRORFUNC_LINEAR(0.5*sum_sq_err),FANN_TRAIN_INCREMENTAL,"
-         "fann_train_per_sample_loop,lr=0.5,momentum=0,init=%s\n",
-         epochs, updates, seconds * 1e6 / (double)updates, mse, lib_config, shape, init_name());
+  printf(
+      " epochs=%u updates=%lu us_per_update=%.4f final_mse=%.6g config=%s,%s,hidden=FANN_SIGMOID,"
+      "output=FANN_SIGMOID,error=FANN_ERRORFUNC_LINEAR(0.5*sum_sq_err),FANN_TRAIN_INCREMENTAL,"
+      "fann_train_per_sample_loop,lr=0.5,momentum=0,init=%s\n",
+      epochs, updates, seconds * 1e6 / (double)updates, mse, lib_config, shape, init_name());
   fann_destroy(ann);
 }
 
@@ -265,8 +267,10 @@ static void digits_workload(const char *csv, unsigned epochs) {
       char *end;
       double v = strtod(p, &end);
       if (end == p) die("digits: bad number");
-      if (j < 25) x[n * 25 + j] = (float)v;
-      else labels[n] = (int)v;
+      if (j < 25)
+        x[n * 25 + j] = (float)v;
+      else
+        labels[n] = (int)v;
       p = *end == ',' ? end + 1 : end;
     }
     ++n;
@@ -311,32 +315,48 @@ int main(int argc, char **argv) {
   for (int i = 1; i < argc; ++i) {
     const char *a = argv[i];
     int has_value = i + 1 < argc;
-    if (!strcmp(a, "--workload") && has_value) workload = argv[++i];
-    else if (!strcmp(a, "--threads") && has_value) threads = strtol(argv[++i], NULL, 10);
-    else if (!strcmp(a, "--epochs") && has_value) epochs = strtol(argv[++i], NULL, 10);
-    else if (!strcmp(a, "--data-dir") && has_value) dir = argv[++i];
-    else if (!strcmp(a, "--digits") && has_value) digits_csv = argv[++i];
-    else if (!strcmp(a, "--quick")) quick = 1;
+    if (!strcmp(a, "--workload") && has_value)
+      workload = argv[++i];
+    else if (!strcmp(a, "--threads") && has_value)
+      threads = strtol(argv[++i], NULL, 10);
+    else if (!strcmp(a, "--epochs") && has_value)
+      epochs = strtol(argv[++i], NULL, 10);
+    else if (!strcmp(a, "--data-dir") && has_value)
+      dir = argv[++i];
+    else if (!strcmp(a, "--digits") && has_value)
+      digits_csv = argv[++i];
+    else if (!strcmp(a, "--quick"))
+      quick = 1;
     else if (!strcmp(a, "--init") && has_value) {
       const char *v = argv[++i];
-      if (!strcmp(v, "glorot")) glorot = 1;
-      else if (!strcmp(v, "fann")) glorot = 0;
-      else usage();
-    }
-    else usage();
+      if (!strcmp(v, "glorot"))
+        glorot = 1;
+      else if (!strcmp(v, "fann"))
+        glorot = 0;
+      else
+        usage();
+    } else
+      usage();
   }
   if (!workload || threads < 1 || epochs < 0) usage();
   if (threads > 1)
-    fprintf(stderr, "fann_bench: FANN is single-threaded; --threads %ld runs on one thread and prints threads=1\n",
+    fprintf(stderr,
+            "fann_bench: FANN is single-threaded; --threads %ld runs on one thread and prints threads=1\n",
             threads);
 
-  if (!strcmp(workload, "online_sgd")) online_sgd(dir);
-  else if (!strcmp(workload, "inference")) inference(dir);
-  else if (!strcmp(workload, "xor")) xor_workload(epochs ? (unsigned)epochs : quick ? 10000u : 100000u);
-  else if (!strcmp(workload, "digits")) digits_workload(digits_csv, epochs ? (unsigned)epochs : quick ? 100u : 1000u);
+  if (!strcmp(workload, "online_sgd"))
+    online_sgd(dir);
+  else if (!strcmp(workload, "inference"))
+    inference(dir);
+  else if (!strcmp(workload, "xor"))
+    xor_workload(epochs ? (unsigned)epochs : quick ? 10000u : 100000u);
+  else if (!strcmp(workload, "digits"))
+    digits_workload(digits_csv, epochs ? (unsigned)epochs : quick ? 100u : 1000u);
   else if (!strcmp(workload, "epoch128") || !strcmp(workload, "epoch32") || !strcmp(workload, "wide"))
     unsupported(workload, "no_adam_no_softmax");
-  else if (!strcmp(workload, "sgemm_peak")) unsupported(workload, "fathom_only");
-  else usage();
+  else if (!strcmp(workload, "sgemm_peak"))
+    unsupported(workload, "fathom_only");
+  else
+    usage();
   return 0;
 }

@@ -17,11 +17,11 @@ L2, like the other libraries); float32 data (MLP keeps float32, no float64 copy)
   untrained model); predict_proba per sample, then on the whole test set.
 - xor/digits: MLPClassifier, logistic hidden layers, and its output for these targets is
   logistic too (xor: binary labels; digits: one-hot rows = multi-label indicator), so the
-  network's function is the spec's; but its loss is (binary) cross-entropy, not squared error:
+  network's function is the workload's (bench/peers/README.md); but its loss is (binary) cross-entropy, not squared error:
   sklearn has no sigmoid-output/MSE combination (MLPRegressor's output is identity). Trained by
   one fit call, batch_size=1, shuffle=False, max_iter=epochs = one SGD update per sample in fixed
   order; n_iter_no_change is set past max_iter so it never stops early. xor runs 10,000 epochs
-  by default (spec: 100,000; ~60 us per update here), digits the spec's 1,000. random_state=0: with
+  by default (bench/peers/README.md: 100,000; ~60 us per update here), digits the workload's (bench/peers/README.md) 1,000. random_state=0: with
   seed 1 both nets settle in a local minimum (xor final_mse 0.13, digits 0.08; timing unchanged).
 """
 import sys

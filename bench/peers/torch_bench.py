@@ -24,10 +24,10 @@ fused into the loss, as PyTorch users write it); Glorot-uniform weights and zero
 README's "Glorot uniform where it can be chosen"); zero_grad(set_to_none=True); inference in
 eval() + torch.inference_mode(). Only the training loop is timed.
 
-xor/digits loss: the spec's cost 0.5 * sum over outputs of (target - output)^2 per sample
-(0.5 * F.mse_loss(reduction="sum")), so lr 0.5 means exactly the spec's update; nn.MSELoss's
+xor/digits loss: the workload's (bench/peers/README.md) cost 0.5 * sum over outputs of (target - output)^2 per sample
+(0.5 * F.mse_loss(reduction="sum")), so lr 0.5 means exactly the workload's (bench/peers/README.md) update; nn.MSELoss's
 mean would only rescale the gradient. PyTorch costs 90-170 us per update here, so xor runs
-5,000 epochs by default (spec: 100,000), ~2-3 s; digits runs the spec's 1,000. epochs= and
+5,000 epochs by default (bench/peers/README.md: 100,000), ~2-3 s; digits runs the workload's (bench/peers/README.md) 1,000. epochs= and
 updates= say what ran (--epochs overrides).
 """
 import sys

@@ -35,7 +35,8 @@ void Parameters::zero_grad() {
     std::fill(grads_.begin(), grads_.end(), Scalar(0));
     return;
   }
-  const auto part = static_cast<std::ptrdiff_t>((grads_.size() + std::size_t(threads) - 1) / std::size_t(threads));
+  const auto part =
+      static_cast<std::ptrdiff_t>((grads_.size() + std::size_t(threads) - 1) / std::size_t(threads));
 #pragma omp parallel for num_threads(threads) schedule(static, 1)
   for (int t = 0; t < threads; ++t) {
     const std::ptrdiff_t begin = std::min<std::ptrdiff_t>(t * part, std::ssize(grads_));

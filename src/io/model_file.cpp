@@ -152,10 +152,13 @@ void upgrade_from_version_1(json& meta) {
   const json& scaling = info.at("scaling");
   const auto method = scaling.at("method").get<std::string>();
   if (method != "none") {
-    const Normalization layer(
-        InputScaling{.method = method, .offset = vector_from(scaling.at("offset")), .scale = vector_from(scaling.at("scale"))});
+    const Normalization layer(InputScaling{.method = method,
+                                           .offset = vector_from(scaling.at("offset")),
+                                           .scale = vector_from(scaling.at("scale"))});
     json& layers = meta.at("layers");
-    layers.insert(layers.begin(), json{{"type", layer.type()}, {"name", "normalization_1"}, {"config", json::parse(layer.config_json())}});
+    layers.insert(layers.begin(), json{{"type", layer.type()},
+                                       {"name", "normalization_1"},
+                                       {"config", json::parse(layer.config_json())}});
   }
   info.erase("scaling");
 }

@@ -1,8 +1,7 @@
-// Dense layer: forward V = W·Y + b, Y = φ(V); backward with BP1–BP4 (SPEC §4).
+// Dense layer: forward V = W·Y + b, Y = φ(V); backward with BP1–BP4 (docs/concepts.md, BP1–BP4).
 #include "fathom/nn/dense.hpp"
 
 #include <cmath>
-
 #include <nlohmann/json.hpp>
 
 #include "fathom/core/error.hpp"

@@ -1,4 +1,4 @@
-// Inverted dropout (SPEC §5: "dropout is named as the way to sparse models").
+// Inverted dropout (docs/concepts.md, dropout).
 #include "fathom/nn/dropout.hpp"
 
 #include <cmath>

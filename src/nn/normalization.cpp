@@ -13,7 +13,8 @@ Normalization::Normalization(InputScaling scaling) : scaling_(std::move(scaling)
   require(scaling_.offset.size() > 0 && scaling_.offset.size() == scaling_.scale.size(),
           "Normalization: offset and scale must have one value per feature (got " +
               std::to_string(scaling_.offset.size()) + " and " + std::to_string(scaling_.scale.size()) + ")");
-  require(scaling_.offset.allFinite() && scaling_.scale.allFinite(), "Normalization: offset and scale must be finite");
+  require(scaling_.offset.allFinite() && scaling_.scale.allFinite(),
+          "Normalization: offset and scale must be finite");
 }
 
 Normalization Normalization::adapt(const Matrix& x, std::string_view method) {
@@ -36,9 +37,9 @@ void Normalization::reserve(Index max_batch) { Y_.resize(input_dim_, max_batch);
 ConstMatrixView Normalization::forward(ConstMatrixView X, const Parameters& params, bool training, Rng& rng) {
   (void)params, (void)training, (void)rng;
   if (X.rows() != input_dim_ || X.cols() > Y_.cols()) {
-    throw ShapeError("layer \"" + name_ + "\": expected " + std::to_string(input_dim_) + " inputs and at most " +
-                     std::to_string(Y_.cols()) + " samples, got " + std::to_string(X.rows()) + "x" +
-                     std::to_string(X.cols()));
+    throw ShapeError("layer \"" + name_ + "\": expected " + std::to_string(input_dim_) +
+                     " inputs and at most " + std::to_string(Y_.cols()) + " samples, got " +
+                     std::to_string(X.rows()) + "x" + std::to_string(X.cols()));
   }
   const Index n = X.cols();
   for (Index j = 0; j < n; ++j) apply(X.data() + j * input_dim_, Y_.data() + j * input_dim_);

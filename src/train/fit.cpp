@@ -49,7 +49,8 @@ class Batches {
   ConstMatrixView operator()(const std::vector<Index>& order, Index start, Index n) {
     const Index rows = x_.rows();
     for (Index j = 0; j < n; ++j) {
-      std::memcpy(buffer_.data() + j * rows, x_.data() + order[std::size_t(start + j)] * rows, sizeof(Scalar) * rows);
+      std::memcpy(buffer_.data() + j * rows, x_.data() + order[std::size_t(start + j)] * rows,
+                  sizeof(Scalar) * rows);
     }
     return ConstMatrixView(buffer_.data(), rows, n);
   }
@@ -68,7 +69,8 @@ Logs evaluate_view(Sequential& model, ConstMatrixView x, ConstMatrixView y, Inde
   double loss_sum = 0;
   for (Index start = 0; start < n; start += batch) {
     const Index nb = std::min(batch, n - start);
-    const ConstMatrixView A = model.forward(ConstMatrixView(x.data() + start * x.rows(), x.rows(), nb), false);
+    const ConstMatrixView A =
+        model.forward(ConstMatrixView(x.data() + start * x.rows(), x.rows(), nb), false);
     const ConstMatrixView T(y.data() + start * y.rows(), y.rows(), nb);
     loss_sum += model.loss_of(T) * double(nb);
     for (auto& m : metrics) m->update(A, T);
@@ -100,7 +102,8 @@ History fit(Sequential& model, const Matrix& x, const Matrix& y, const FitOption
   require(model.compiled(), "Sequential::fit: compile the model first");
   check_options(options);
   check_data(model, x, y, "training");
-  if (options.validation_x != nullptr) check_data(model, *options.validation_x, *options.validation_y, "validation");
+  if (options.validation_x != nullptr)
+    check_data(model, *options.validation_x, *options.validation_y, "validation");
 
   // The validation split holds out the last samples, before any shuffling (as Keras does).
   const Index n_all = x.cols();
@@ -111,10 +114,12 @@ History fit(Sequential& model, const Matrix& x, const Matrix& y, const FitOption
                          std::to_string(n_all) + " samples leaves an empty training or validation set");
   const ConstMatrixView x_train(x.data(), x.rows(), n), y_train(y.data(), y.rows(), n);
   const bool has_val = n_val > 0 || options.validation_x != nullptr;
-  const ConstMatrixView x_val = options.validation_x ? view(*options.validation_x)
-                                                     : ConstMatrixView(x.data() + x.rows() * n, x.rows(), n_val);
-  const ConstMatrixView y_val = options.validation_y ? view(*options.validation_y)
-                                                     : ConstMatrixView(y.data() + y.rows() * n, y.rows(), n_val);
+  const ConstMatrixView x_val = options.validation_x
+                                    ? view(*options.validation_x)
+                                    : ConstMatrixView(x.data() + x.rows() * n, x.rows(), n_val);
+  const ConstMatrixView y_val = options.validation_y
+                                    ? view(*options.validation_y)
+                                    : ConstMatrixView(y.data() + y.rows() * n, y.rows(), n_val);
 
   const Index batch = std::min(options.batch_size, n);
   model.reserve(std::max<Index>(batch, std::min<Index>(256, std::max<Index>(x_val.cols(), 1))));
@@ -148,7 +153,8 @@ History fit(Sequential& model, const Matrix& x, const Matrix& y, const FitOption
     Logs logs{{"loss", loss_sum / double(n)}};
     for (auto& m : metrics) logs[m->name()] = m->result();
     if (has_val) {
-      for (const auto& [key, value] : evaluate_view(model, x_val, y_val, kInferenceBatch)) logs["val_" + key] = value;
+      for (const auto& [key, value] : evaluate_view(model, x_val, y_val, kInferenceBatch))
+        logs["val_" + key] = value;
     }
     logs["lr"] = model.optimizer().learning_rate();
     fit_history.append(epoch, logs);

@@ -1,5 +1,5 @@
-// One-shot evaluation reports (SPEC §6): predicted classes, confusion matrix, per-class
-// precision/recall/F1, and per-output regression errors.
+// One-shot evaluation reports (docs/concepts.md, tasks and encodings): predicted classes, confusion matrix,
+// per-class precision/recall/F1, and per-output regression errors.
 #include <algorithm>
 #include <cmath>
 #include <string>

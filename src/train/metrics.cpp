@@ -1,5 +1,5 @@
-// Metrics (SPEC §6): the streaming Metric classes behind make_metric(). The one-shot
-// evaluation reports are in metric_reports.cpp.
+// Metrics (docs/concepts.md, tasks and encodings): the streaming Metric classes behind make_metric(). The
+// one-shot evaluation reports are in metric_reports.cpp.
 #include "fathom/train/metrics.hpp"
 
 #include <algorithm>

@@ -45,7 +45,8 @@ OnlineSgd::OnlineSgd(const std::vector<std::unique_ptr<Layer>>& layers) {
       break;
     }
     const Index inputs = dense->input_dim(), units = dense->output_dim();
-    layers_.push_back({dense, inputs, units, used, used + units, used + 2 * units, inputs <= kNarrow && units <= kNarrow});
+    layers_.push_back(
+        {dense, inputs, units, used, used + units, used + 2 * units, inputs <= kNarrow && units <= kNarrow});
     used += 3 * units;
   }
   buffer_.assign(static_cast<std::size_t>(used), Scalar(0));
@@ -63,7 +64,8 @@ void OnlineSgd::forward(const Scalar* x, Parameters& params) {
     Scalar* a = buffer + t.a;
     if (!t.narrow) {
       MatrixView V(v, t.units, 1);
-      gemm(Trans::No, Trans::No, 1, ConstMatrixView(W, t.units, t.inputs), ConstMatrixView(in, t.inputs, 1), 0, V);
+      gemm(Trans::No, Trans::No, 1, ConstMatrixView(W, t.units, t.inputs), ConstMatrixView(in, t.inputs, 1),
+           0, V);
       t.dense->activation().forward_biased(V, b, MatrixView(a, t.units, 1));
     } else {
       for (Index i = 0; i < t.units; ++i) v[i] = b != nullptr ? b[i] : Scalar(0);
@@ -95,7 +97,8 @@ void OnlineSgd::backward_layer(std::size_t l, Parameters& params) {
   Scalar* dp = buffer + prev.d;
   if (!t.narrow) {
     MatrixView D(dp, t.inputs, 1);
-    gemm(Trans::Yes, Trans::No, 1, ConstMatrixView(W, t.units, t.inputs), ConstMatrixView(dl, t.units, 1), 0, D);
+    gemm(Trans::Yes, Trans::No, 1, ConstMatrixView(W, t.units, t.inputs), ConstMatrixView(dl, t.units, 1), 0,
+         D);
   } else if (t.units < kVectorUnits) {
     for (Index j = 0; j < t.inputs; ++j) {
       const Scalar* w = W + j * t.units;
@@ -150,7 +153,8 @@ double OnlineSgd::step(ConstMatrixView x_given, ConstMatrixView y, Parameters& p
   for (std::size_t l = layers_.size() - 1; l > 0; --l) {
     backward_layer(l, params);
     const Plan& prev = layers_[l - 1];
-    finite_so_far = finite_so_far && finite(buffer + prev.d, prev.units) && finite(buffer + prev.a, prev.units);
+    finite_so_far =
+        finite_so_far && finite(buffer + prev.d, prev.units) && finite(buffer + prev.a, prev.units);
   }
   if (!finite_so_far) diverged_before_update("a gradient is NaN or Inf");
   const Scalar* in = x.data();

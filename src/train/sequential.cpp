@@ -92,7 +92,8 @@ void Sequential::compile(CompileOptions options) {
   require(optimizer_ != nullptr, "Sequential::compile: no optimizer");
   optimizer_->bind(*params_);
   metric_names_.clear();
-  for (const auto& name : options.metrics) metric_names_.push_back(make_metric(name)->name());  // checks the name
+  for (const auto& name : options.metrics)
+    metric_names_.push_back(make_metric(name)->name());  // checks the name
   inputs_.assign(layers_.size(), nullptr);
   cache_output();
   reserved_ = 0;
@@ -177,7 +178,8 @@ double Sequential::loss_of(ConstMatrixView y) const {
   const ConstMatrixView A = output();
   if (y.rows() != A.rows() || y.cols() != A.cols()) {
     throw ShapeError("targets are " + std::to_string(y.rows()) + "x" + std::to_string(y.cols()) +
-                     " but the model's outputs are " + std::to_string(A.rows()) + "x" + std::to_string(A.cols()));
+                     " but the model's outputs are " + std::to_string(A.rows()) + "x" +
+                     std::to_string(A.cols()));
   }
   if (fused_) return loss_.value(A, y, output_dense_->activation(), output_dense_->V());
   return loss_.value(A, y);
@@ -226,7 +228,8 @@ double Sequential::backward(ConstMatrixView y) {
 
 void Sequential::step() {
   require_compiled("step");
-  if (!detail::all_finite(std::as_const(*params_).grads())) diverged_before_update("a gradient is NaN or Inf");
+  if (!detail::all_finite(std::as_const(*params_).grads()))
+    diverged_before_update("a gradient is NaN or Inf");
   if (!optimizer_->step()) {  // the rule checks the new weights in its own pass
     throw DivergedError(
         "training diverged: the update made a weight NaN or Inf (try a smaller learning rate); "
@@ -265,8 +268,8 @@ Matrix Sequential::predict(const Matrix& x, Index batch_size) {
   require_compiled("predict");
   require(batch_size >= 1, "predict: batch_size must be >= 1, got " + std::to_string(batch_size));
   if (x.rows() != input_dim_) {
-    throw ShapeError("predict: the model expects " + std::to_string(input_dim_) + " inputs per sample, x has " +
-                     std::to_string(x.rows()) + " rows");
+    throw ShapeError("predict: the model expects " + std::to_string(input_dim_) +
+                     " inputs per sample, x has " + std::to_string(x.rows()) + " rows");
   }
   const Index n = x.cols();
   Matrix out(output_dim(), n);

@@ -1,6 +1,6 @@
 // The one matrix convention of fathom: column-major float32 matrices, features × samples.
 // A batch of n samples is a matrix whose n columns are the samples, so a layer reads as in
-// SPEC §1: V = W·Y + b with W (units × inputs), Y (inputs × n), V (units × n).
+// docs/concepts.md, forward pass: V = W·Y + b with W (units × inputs), Y (inputs × n), V (units × n).
 #pragma once
 
 #include <Eigen/Core>

@@ -1,8 +1,8 @@
-// Image lists (SPEC §7.5, the face-pose task): a text file with one PGM path per line
-// (relative to the list file; blank lines and lines starting with '#' skipped). PGM P2 (text)
-// and P5 (binary, 8 or 16 bit) are read; pixels are scaled by the file's maxval to [0, 1].
-// Every image must have the same size. The class comes from the first capture group of a
-// regular expression applied to the file name, e.g. "_(left|right|straight|up)_".
+// Image lists (docs/concepts.md, worked example 5: the face-pose task): a text file with one PGM path per
+// line (relative to the list file; blank lines and lines starting with '#' skipped). PGM P2 (text) and P5
+// (binary, 8 or 16 bit) are read; pixels are scaled by the file's maxval to [0, 1]. Every image must have the
+// same size. The class comes from the first capture group of a regular expression applied to the file name,
+// e.g. "_(left|right|straight|up)_".
 #pragma once
 
 #include <string>

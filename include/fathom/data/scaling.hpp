@@ -1,4 +1,4 @@
-// Input scaling fitted on training data and stored with the model (SPEC §6: "inputs scaled").
+// Input scaling fitted on training data and stored with the model (docs/concepts.md, input scaling).
 //   standard: x' = (x − mean) / sd      minmax: x' = (x − min) / (max − min)
 // A feature with zero spread is left centred (scale 1).
 #pragma once

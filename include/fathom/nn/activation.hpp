@@ -1,5 +1,5 @@
-// Activation functions φ and their derivatives φ' (SPEC §2). All of them live in one table in
-// src/nn/activation.cpp and are resolvable by name ("relu", "leaky_relu(0.1)", "elu(1.0)").
+// Activation functions φ and their derivatives φ' (docs/concepts.md, activation functions). All of them live
+// in one table in src/nn/activation.cpp and are resolvable by name ("relu", "leaky_relu(0.1)", "elu(1.0)").
 #pragma once
 
 #include <string>

@@ -1,4 +1,4 @@
-// Dense (fully connected) layer: V = W·Y + b, Y_out = φ(V)  (SPEC §1), with BP1–BP4 in backward.
+// Dense (fully connected) layer: V = W·Y + b, Y_out = φ(V), with BP1–BP4 in backward (docs/concepts.md).
 #pragma once
 
 #include "fathom/nn/activation.hpp"

@@ -1,6 +1,6 @@
-// Weight initializers (SPEC §5): small uniform or normal random values, Glorot/Xavier, He,
-// constant. Resolvable by name: "uniform(0.05)", "normal(0.1)", "glorot_uniform", "he_normal",
-// "constant(0.1)", "zeros", "ones".
+// Weight initializers (docs/concepts.md, initialisation): small uniform or normal random values,
+// Glorot/Xavier, He, constant. Resolvable by name: "uniform(0.05)", "normal(0.1)", "glorot_uniform",
+// "he_normal", "constant(0.1)", "zeros", "ones".
 #pragma once
 
 #include <string>

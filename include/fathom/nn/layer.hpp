@@ -1,5 +1,5 @@
-// The layer interface: an explicit forward/backward pair per layer (SPEC §4). A layer owns its
-// activation buffers, sized once for the largest batch, and views into the parameter arena.
+// The layer interface: an explicit forward/backward pair per layer (docs/concepts.md, BP1–BP4). A layer owns
+// its activation buffers, sized once for the largest batch, and views into the parameter arena.
 #pragma once
 
 #include <memory>

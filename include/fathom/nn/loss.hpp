@@ -1,6 +1,6 @@
-// Cost (loss) functions (SPEC §3), in one table in src/nn/loss.cpp, resolvable by name.
-// Every loss is a sum over the outputs of one sample and a mean over the samples of a batch:
-//   mse    ½ Σ_k (t_k − o_k)²                (SPEC's quadratic cost, C = 1/(2n) Σ ||y − a||²)
+// Cost (loss) functions (docs/concepts.md, cost functions), in one table in src/nn/loss.cpp, resolvable by
+// name. Every loss is a sum over the outputs of one sample and a mean over the samples of a batch:
+//   mse    ½ Σ_k (t_k − o_k)²                (quadratic cost C = 1/(2n) Σ ||y − a||², docs/concepts.md)
 //   mae    Σ_k |t_k − o_k|
 //   huber  Σ_k ½e² if |e| ≤ δ else δ(|e| − ½δ), e = t_k − o_k      ("huber" or "huber(δ)")
 //   bce    −Σ_k [t_k log o_k + (1 − t_k) log(1 − o_k)]

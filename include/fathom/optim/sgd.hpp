@@ -13,10 +13,10 @@ namespace fathom {
 
 // One Dense layer's gradient on one sample, in factored form: ∂C/∂W = δ xᵀ and ∂C/∂b = δ.
 struct OuterGradient {
-  Scalar* W;             // units × inputs, column-major (the layer's weights, updated in place)
-  Scalar* b;             // units, or nullptr for a layer without bias
-  const Scalar* delta;   // δ, units
-  const Scalar* x;       // the layer's input, inputs
+  Scalar* W;            // units × inputs, column-major (the layer's weights, updated in place)
+  Scalar* b;            // units, or nullptr for a layer without bias
+  const Scalar* delta;  // δ, units
+  const Scalar* x;      // the layer's input, inputs
   Index units, inputs;
 };
 
@@ -49,7 +49,9 @@ class SGD final : public Optimizer {
   std::unique_ptr<Optimizer> clone() const override { return std::make_unique<SGD>(*this); }
   const SGDOptions& options() const { return options_; }
   // The rule is w ← w − η g and nothing else: no momentum, decay or clipping.
-  bool plain() const { return options_.momentum == 0 && options_.l1 == 0 && options_.l2 == 0 && clip_norm_ == 0; }
+  bool plain() const {
+    return options_.momentum == 0 && options_.l1 == 0 && options_.l2 == 0 && clip_norm_ == 0;
+  }
   // The same step for gradients given as outer products (online backprop, train/online_sgd.cpp):
   // W −= η δ xᵀ and b −= η δ written straight into the weights, so that no gradient buffer as
   // large as the model is written, scanned and read back for each sample. Needs plain().

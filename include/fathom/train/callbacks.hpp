@@ -46,8 +46,8 @@ struct EarlyStoppingOptions {
   bool restore_best_weights = false;
 };
 
-// Stops when the monitored value has not improved for `patience` epochs (SPEC §5: the
-// validation error starts to rise, "the net is starting to memorize").
+// Stops when the monitored value has not improved for `patience` epochs (docs/concepts.md, stopping rules:
+// the validation error starts to rise, "the net is starting to memorize").
 class EarlyStopping : public Callback {
  public:
   explicit EarlyStopping(EarlyStoppingOptions options = {});
@@ -104,7 +104,7 @@ struct ConvergenceStopOptions {
   int patience = 1;         // for this many consecutive epochs
 };
 
-// Stops when the cost stops changing (SPEC §5: "when the cost converges").
+// Stops when the cost stops changing (docs/concepts.md, stopping rules).
 class ConvergenceStop : public Callback {
  public:
   explicit ConvergenceStop(ConvergenceStopOptions options = {});

@@ -1,5 +1,5 @@
-// Metrics (SPEC §6): what the training loop reports besides the loss, and the evaluation
-// reports a user reads. Predictions A and targets T are outputs × n (columns are samples).
+// Metrics (docs/concepts.md, tasks and encodings): what the training loop reports besides the loss, and the
+// evaluation reports a user reads. Predictions A and targets T are outputs × n (columns are samples).
 //
 // Streaming metrics (used by fit/evaluate, resolvable by name, allocation-free in update()):
 //   "accuracy"            argmax(A) == argmax(T) per column; with one output, (A > 0.5) == (T > 0.5)

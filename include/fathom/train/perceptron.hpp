@@ -1,6 +1,6 @@
-// The perceptron (SPEC §1, §2): one layer of step units y = step(W x + b), trained by the
+// The perceptron (docs/concepts.md, perceptron): one layer of step units y = step(W x + b), trained by the
 // perceptron learning rule  W += η (t − y) xᵀ,  b += η (t − y),  one sample at a time.
-// It learns any linearly separable task and provably cannot learn XOR (SPEC §7 example 3).
+// It learns any linearly separable task and provably cannot learn XOR (docs/concepts.md, worked example 3).
 #pragma once
 
 #include <cstdint>

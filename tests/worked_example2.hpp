@@ -1,4 +1,4 @@
-// SPEC §7 example 2 computed independently of the library, in double precision with the
+// Worked example 2 of docs/concepts.md computed independently of the library, in double precision with the
 // lecture's scalar formulas: a 2-2-1 sigmoid network, every weight and bias 0.1, quadratic
 // cost, Δw(t) = η δ y + α Δw(t−1). Deltas use the old weights, then every weight is updated.
 #pragma once

@@ -1,10 +1,10 @@
-// SPEC §7 worked examples 1 and 2 and the sigmoid table of SPEC §2, to the stated decimals.
+// Worked examples 1 and 2 and the sigmoid table of docs/concepts.md, to the stated decimals.
 #include <gtest/gtest.h>
 
 #include <cmath>
 
 #include "fathom/fathom.hpp"
-#include "spec_example2.hpp"
+#include "worked_example2.hpp"
 
 using namespace fathom;
 
@@ -19,7 +19,7 @@ Matrix column(std::initializer_list<Scalar> values) {
 
 }  // namespace
 
-TEST(SpecSigmoid, TableToTwoDecimals) {
+TEST(SigmoidTable, TwoDecimals) {
   const Activation s("sigmoid");
   const double z[] = {-2, -1.5, -1, -.5, 0, .5, 1, 1.5, 2};
   const double expected[] = {.12, .18, .27, .38, .50, .62, .73, .82, .88};
@@ -27,7 +27,7 @@ TEST(SpecSigmoid, TableToTwoDecimals) {
 }
 
 // Example 1: 2-2-2 sigmoid, hidden layer with bias, output layer without.
-TEST(SpecExample1, ForwardPass) {
+TEST(WorkedExample1, ForwardPass) {
   Sequential model(2);
   auto& hidden = model.add(Dense(2, "sigmoid"));
   auto& output = model.add(Dense(2, "sigmoid", /*use_bias=*/false));
@@ -52,7 +52,7 @@ TEST(SpecExample1, ForwardPass) {
 // Example 2: one backprop step with momentum on a 2-2-1 sigmoid network, then a second step
 // where the momentum term is non-zero. The reference is computed here in double precision
 // with the lecture's scalar formulas, independently of the library.
-TEST(SpecExample2, TwoBackpropStepsWithMomentum) {
+TEST(WorkedExample2, TwoBackpropStepsWithMomentum) {
   Sequential model(2);
   auto& hidden = model.add(Dense({.units = 2,
                                   .activation = "sigmoid",
