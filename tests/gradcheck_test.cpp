@@ -111,7 +111,7 @@ TEST_P(LossGradient, GradientMatchesFiniteDifferences) {
   EXPECT_LT(r.worst, tolerance) << loss.name() << " at " << describe(r);
 }
 
-// The tiny-network path's one-sample value_and_gradient is the same loss and dA as value()
+// Online backprop's one-sample value_and_gradient is the same loss and dA as value()
 // and gradient() on a one-column matrix, bit for bit.
 TEST_P(LossGradient, OneSampleValueAndGradientMatchChecked) {
   const Loss loss(GetParam());

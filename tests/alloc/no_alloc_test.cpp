@@ -130,7 +130,7 @@ TEST(NoAllocation, FitAllocatesPerEpochNotPerBatch) {
 namespace {
 
 // The paths that only larger or smaller models take: products and optimizer passes split over
-// 2 threads (a 512-256-10 net at batch 128, Adam), and the tiny-network online path (a
+// 2 threads (a 512-256-10 net at batch 128, Adam), and online backprop on a narrow net (a
 // 2-2-1 net, batch 1, plain SGD). Counts operator new, i.e. fathom's own allocations.
 TEST(NoAllocation, ThreadedStepAndTinyOnlineStep) {
   Rng rng(3);

@@ -50,7 +50,7 @@ class Activation {
   void backward(ConstMatrixView V, ConstMatrixView Y, ConstMatrixView dY, MatrixView dV) const;
 
   // One sample's n values through plain loops, for tiny layers where a view's set-up costs
-  // more than the arithmetic (Sequential's tiny-network path): y = φ(v), and
+  // more than the arithmetic (online backprop, train/online_sgd.cpp): y = φ(v), and
   // delta = g ⊙ φ'(v) using y = φ(v) (softmax: Jᵀ g). delta may alias g.
   void forward_raw(const Scalar* v, Scalar* y, Index n) const;
   void backward_raw(const Scalar* v, const Scalar* y, const Scalar* g, Scalar* delta, Index n) const;

@@ -45,8 +45,8 @@ class Loss {
   // any targets summing to 1 (and stays exact for targets such as 0.9/0.1 that do not).
   void fused_delta(ConstMatrixView A, ConstMatrixView T, MatrixView delta) const;
 
-  // One sample's n outputs, unchecked (the tiny-network path, where the checks would cost as
-  // much as the arithmetic): the same loss as value() and the same dA as gradient().
+  // One sample's n outputs, unchecked (for online backprop, train/online_sgd.cpp, where the checks
+  // would cost as much as the arithmetic): the same loss as value() and the same dA as gradient().
   double value_and_gradient(const Scalar* a, const Scalar* t, Scalar* dA, Index n) const;
 
   friend bool operator==(const Loss&, const Loss&) = default;
