@@ -82,6 +82,27 @@ std::vector<Case> contract_cases() {
   };
   cases.push_back({"wide_70_80_3_softmax_cce_batch1", wide, Loss("cce"), sgd, 1});
   cases.push_back({"wide_70_80_3_softmax_mse_batch1", wide, Loss("mse"), sgd, 1});
+  cases.push_back({"wide_nobias_70_80_1_batch1",
+                   [] {
+                     Sequential m(70, 6);
+                     m.add(Dense(80, "relu", /*use_bias=*/false));
+                     m.add(Dense(1, "linear", /*use_bias=*/false));
+                     return m;
+                   },
+                   Loss("mse"), sgd, 1});
+  cases.push_back({"normalization_tanh_softmax_cce_batch1",
+                   [] {
+                     Rng data(12);
+                     Matrix sample(3, 20);
+                     for (Index i = 0; i < sample.size(); ++i)
+                       sample.data()[i] = Scalar(data.normal() * 5 + 2);
+                     Sequential m(3, 7);
+                     m.add(Normalization::adapt(sample, "standard"));
+                     m.add(Dense(5, "tanh"));
+                     m.add(Dense(2, "softmax"));
+                     return m;
+                   },
+                   Loss("cce"), sgd, 1});
   cases.push_back({"digits_25_20_20_5_softmax_mse_batch1",
                    [] {
                      Sequential m(25, 5);
@@ -156,6 +177,7 @@ TEST_P(TrainStepContract, SameEffectsAsTheFourVerbs) {
     EXPECT_NE(std::string(e.what()).find("train_step does not keep its gradients"), std::string::npos)
         << e.what();
   }
+  EXPECT_THROW((void)Sequential(model).gradients(), Error) << "a copy keeps the state";
   // The four verbs work on the stepped model as on any other: the same gradient as the reference.
   const ConstMatrixView x0(x.data(), in, b);
   model.forward(x0, false);

@@ -212,9 +212,9 @@ void Loss::gradient(ConstMatrixView A, ConstMatrixView T, MatrixView dA) const {
 double Loss::value_and_gradient(const Scalar* a, const Scalar* t, Scalar* dA, Index n) const {
   return Table::visit(kind_, [&]<class R>() {
     double sum = 0;
-    for (Index i = 0; i < n; ++i) {
-      dA[i] = static_cast<Scalar>(R::gradient(a[i], t[i], delta_));
+    for (Index i = 0; i < n; ++i) {  // the value first: dA may alias a
       sum += R::value(a[i], t[i], delta_);
+      dA[i] = static_cast<Scalar>(R::gradient(a[i], t[i], delta_));
     }
     return sum;
   });

@@ -20,12 +20,14 @@ GradientError central_difference_check(std::span<Scalar> x, std::span<const doub
   GradientError result;
   for (std::size_t i = 0; i < x.size(); ++i) {
     const Scalar saved = x[i];
-    x[i] = static_cast<Scalar>(saved + h);
+    // The points actually tried are floats: divide by their distance, not by 2h.
+    const Scalar above = static_cast<Scalar>(saved + h), below = static_cast<Scalar>(saved - h);
+    x[i] = above;
     const double up = loss();
-    x[i] = static_cast<Scalar>(saved - h);
+    x[i] = below;
     const double down = loss();
     x[i] = saved;
-    const double numeric = (up - down) / (2 * h);
+    const double numeric = (up - down) / (double(above) - double(below));
     const double error =
         std::abs(analytic[i] - numeric) / std::max({std::abs(analytic[i]), std::abs(numeric), options.floor});
     // A NaN error must count as the worst one: compare with +Inf in its place.

@@ -39,7 +39,8 @@ Sequential::Sequential(const Sequential& other)
       loss_(other.loss_),
       metric_names_(other.metric_names_),
       rng_(other.rng_),
-      max_width_(other.max_width_) {
+      max_width_(other.max_width_),
+      gradients_kept_(other.gradients_kept_) {
   for (const auto& layer : other.layers_) layers_.push_back(layer->clone());
   inputs_.assign(layers_.size(), nullptr);
   cache_output();
