@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "../core/finite.hpp"
+#include "diverged.hpp"
 #include "fathom/core/error.hpp"
 #include "fathom/core/gemm.hpp"
 #include "fathom/nn/dense.hpp"
@@ -24,10 +25,6 @@ bool finite(const Scalar* x, Index n) {
   return std::isfinite(check);
 }
 
-[[noreturn]] void diverged_before_update(const std::string& what) {
-  throw DivergedError("training diverged: " + what +
-                      " (try a smaller learning rate); the weights were left as they were before this step");
-}
 }  // namespace
 
 OnlineSgd::OnlineSgd(const std::vector<std::unique_ptr<Layer>>& layers) {
@@ -168,11 +165,7 @@ double OnlineSgd::step(ConstMatrixView x_given, ConstMatrixView y, Parameters& p
                  t.inputs};
     in = buffer + t.a;
   }
-  if (!sgd.step_outer(grads_)) {
-    throw DivergedError(
-        "training diverged: the update made a weight NaN or Inf (try a smaller learning rate); "
-        "reload or re-initialize the model before using it");
-  }
+  if (!sgd.step_outer(grads_)) diverged_in_update();
   return value;
 }
 

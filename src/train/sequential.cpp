@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "../core/finite.hpp"
+#include "diverged.hpp"
 #include "fathom/core/error.hpp"
 #include "fathom/nn/dense.hpp"
 #include "fathom/optim/sgd.hpp"
@@ -15,13 +16,6 @@
 #include "online_sgd.hpp"
 
 namespace fathom {
-
-namespace {
-[[noreturn]] void diverged_before_update(const std::string& what) {
-  throw DivergedError("training diverged: " + what +
-                      " (try a smaller learning rate); the weights were left as they were before this step");
-}
-}  // namespace
 
 Sequential::Sequential(Index input_dim, std::uint64_t seed) : input_dim_(input_dim), rng_(seed) {
   require(input_dim > 0, "Sequential: input_dim must be > 0, got " + std::to_string(input_dim));
@@ -230,12 +224,8 @@ double Sequential::backward(ConstMatrixView y) {
 void Sequential::step() {
   require_compiled("step");
   if (!detail::all_finite(std::as_const(*params_).grads()))
-    diverged_before_update("a gradient is NaN or Inf");
-  if (!optimizer_->step()) {  // the rule checks the new weights in its own pass
-    throw DivergedError(
-        "training diverged: the update made a weight NaN or Inf (try a smaller learning rate); "
-        "reload or re-initialize the model before using it");
-  }
+    detail::diverged_before_update("a gradient is NaN or Inf");
+  if (!optimizer_->step()) detail::diverged_in_update();  // the rule checks the new weights in its own pass
 }
 
 double Sequential::train_step(ConstMatrixView x, ConstMatrixView y) {
@@ -260,7 +250,7 @@ double Sequential::train_step(ConstMatrixView x, ConstMatrixView y) {
   loss = backward(y);
   forward_pending_ = false;
   gradients_kept_ = false;
-  if (!std::isfinite(loss)) diverged_before_update("the loss is " + std::to_string(loss));
+  if (!std::isfinite(loss)) detail::diverged_before_update("the loss is " + std::to_string(loss));
   step();
   return loss;
 }
