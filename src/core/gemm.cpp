@@ -8,10 +8,13 @@
 #include <string>
 
 #include "fathom/core/error.hpp"
+#include "parallel.hpp"
 
 namespace fathom {
 
 namespace {
+using detail::parallel_for;
+
 CBLAS_TRANSPOSE to_cblas(Trans t) { return t == Trans::Yes ? CblasTrans : CblasNoTrans; }
 
 // Blocks of a split product are multiples of this many columns/rows, so each thread's part
@@ -40,12 +43,11 @@ void split_sgemm(int parts, Trans ta, Trans tb, Index m, Index n, Index k, Scala
   const bool by_columns = n >= 32 * parts || n >= m;
   const Index length = by_columns ? n : m;
   const Index tiles = (length + kBlockAlign - 1) / kBlockAlign;  // parts get whole tiles, evenly
-#pragma omp parallel for num_threads(parts) schedule(static, 1)
-  for (int p = 0; p < parts; ++p) {
+  parallel_for(parts, [&](int p) {
     const Index start = std::min(length, tiles * p / parts * kBlockAlign);
     const Index stop = p + 1 == parts ? length : std::min(length, tiles * (p + 1) / parts * kBlockAlign);
     const Index size = stop - start;
-    if (size <= 0) continue;
+    if (size <= 0) return;
     if (by_columns) {  // columns [start, start+size) of C and of op(B)
       const Scalar* b = tb == Trans::Yes ? B + start : B + start * ldb;
       sgemm(ta, tb, m, size, k, alpha, A, lda, b, ldb, beta, C + start * ldc, ldc);
@@ -53,7 +55,7 @@ void split_sgemm(int parts, Trans ta, Trans tb, Index m, Index n, Index k, Scala
       const Scalar* a = ta == Trans::Yes ? A + start * lda : A + start;
       sgemm(ta, tb, size, n, k, alpha, a, lda, B, ldb, beta, C + start, ldc);
     }
-  }
+  });
 }
 
 std::string shape(Index r, Index c) { return std::to_string(r) + "x" + std::to_string(c); }

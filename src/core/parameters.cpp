@@ -5,6 +5,7 @@
 
 #include "fathom/core/error.hpp"
 #include "fathom/core/threads.hpp"
+#include "parallel.hpp"
 
 namespace fathom {
 
@@ -31,18 +32,17 @@ void Parameters::clear() {
 void Parameters::zero_grad() {
   // A large arena is cleared in one contiguous part per thread (core/threads.hpp).
   const int threads = threads_for_elements(grads_.size());
-  if (threads == 1) {  // no OpenMP region: even a one-thread region costs microseconds
+  if (threads == 1) {
     std::fill(grads_.begin(), grads_.end(), Scalar(0));
     return;
   }
   const auto part =
       static_cast<std::ptrdiff_t>((grads_.size() + std::size_t(threads) - 1) / std::size_t(threads));
-#pragma omp parallel for num_threads(threads) schedule(static, 1)
-  for (int t = 0; t < threads; ++t) {
+  detail::parallel_for(threads, [&](int t) {
     const std::ptrdiff_t begin = std::min<std::ptrdiff_t>(t * part, std::ssize(grads_));
     const std::ptrdiff_t end = std::min<std::ptrdiff_t>(begin + part, std::ssize(grads_));
     std::fill(grads_.begin() + begin, grads_.begin() + end, Scalar(0));
-  }
+  });
 }
 
 }  // namespace fathom

@@ -4,11 +4,13 @@
 #include "fathom/core/threads.hpp"
 
 #include <cblas.h>
-#include <omp.h>
+#include <sched.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <string>
+#include <thread>
 
 #include "fathom/core/error.hpp"
 
@@ -19,10 +21,25 @@ constexpr double kThreadedMinMultiplyAdds = 4e6;
 constexpr std::size_t kThreadedMinElements = std::size_t(1) << 16;
 constexpr Index kBlock = 16;
 
+// OMP_NUM_THREADS when set to a positive number (the variable users of numerical libraries
+// already set), else the cores this process may run on (taskset and container CPU sets
+// included).
+int default_threads() {
+  if (const char* env = std::getenv("OMP_NUM_THREADS")) {
+    char* end = nullptr;
+    const long n = std::strtol(env, &end, 10);
+    if (end != env && n >= 1) return static_cast<int>(std::min<long>(n, 1024));
+  }
+  cpu_set_t cpus;
+  CPU_ZERO(&cpus);
+  if (sched_getaffinity(0, sizeof(cpus), &cpus) == 0) return std::max(1, CPU_COUNT(&cpus));
+  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+}
+
 // Function-local statics, not globals: another file's static initializer may ask before
 // this file's globals would have been initialized.
 std::atomic<int>& thread_setting() {
-  static std::atomic<int> threads{std::max(1, omp_get_max_threads())};  // honours OMP_NUM_THREADS
+  static std::atomic<int> threads{default_threads()};
   return threads;
 }
 }  // namespace

@@ -1,6 +1,6 @@
 // fathom's thread policy: one place decides which work is split over threads, by its size.
 // OpenBLAS is kept on the calling thread; fathom cuts a large product into blocks and hands
-// one to each of its OpenMP threads (core/gemm), and large element-wise passes (optimizer
+// one to each of its worker threads (core/gemm), and large element-wise passes (optimizer
 // updates) are split the same way. Small work never pays for waking a thread.
 #pragma once
 
