@@ -132,7 +132,7 @@ TEST_F(Pgm, ErrorsNameTheListLineAndTheImage) {
 
 // A header's size is checked against the bytes that follow it before the pixels are stored:
 // a 20-byte file claiming 16384x16384 filled 1 GiB before it was found short (the CLI test
-// HostileFilesTest.PgmClaimingAGigabyteRunsInLittleMemory bounds the memory too).
+// HostileFilesTest.PgmClaimingAGigabyte bounds the memory too).
 TEST_F(Pgm, ClaimedSizeIsCheckedBeforeThePixelsAreStored) {
   const std::string list = dir_.file("list.txt");
   const std::string p5_8 = write("p5.pgm", "P5 16384 16384 255\nabc");
