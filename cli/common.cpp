@@ -300,12 +300,18 @@ std::string name_or_index(const std::vector<std::string>& names, std::size_t i, 
   return i < names.size() ? names[i] : prefix + std::to_string(i);
 }
 
-void write_output(const std::string& path, const std::string& text) {
+void write_output(const std::string& path, const std::string& text, bool force) {
   if (path == "-") {
     std::cout << text << std::flush;
     return;
   }
-  write_file_atomic(path, text);
+  write_file_atomic(path, text, {.replace_read_only = force});
+}
+
+void check_outputs(const std::vector<std::string>& paths, bool force) {
+  for (const auto& path : paths) {
+    if (!path.empty() && path != "-") check_writable_destination(path, {.replace_read_only = force});
+  }
 }
 
 }  // namespace fathom::cli

@@ -85,8 +85,11 @@ OptimizerHandle make_optimizer_from(const OptimizerArgs& args);
 // names[i], or `prefix` followed by i for a model saved without names.
 std::string name_or_index(const std::vector<std::string>& names, std::size_t i, const std::string& prefix);
 
-// Writes `text` to `path` atomically, or to stdout for "-".
-void write_output(const std::string& path, const std::string& text);
+// Writes `text` to `path` atomically, or to stdout for "-"; `force` replaces a read-only file.
+void write_output(const std::string& path, const std::string& text, bool force = false);
+// Checks each output path (empty and "-" skipped) before any work is done, so that a missing
+// folder or a read-only file (unless `force`) is told at once, not after a long run.
+void check_outputs(const std::vector<std::string>& paths, bool force);
 
 // Registers a subcommand: its CLI11 app and the function that runs it after parsing.
 struct Command {

@@ -54,6 +54,7 @@ int run_cv(CvArgs& a) {
         "do not apply");
   }
   make_optimizer_from(t.optimizer);  // a wrong optimizer flag is told before any data is read
+  check_outputs({t.save}, t.force);
   if (t.epochs == 0) t.epochs = 50;
   if (t.threads > 0) set_num_threads(t.threads);
 
@@ -138,7 +139,7 @@ int run_cv(CvArgs& a) {
     auto model = build_model(t, {LayerSpec{best_width, Activation(a.activation)}, *output}, data, task,
                              data.samples());
     model->fit(data.x, data.y, {.epochs = t.epochs, .batch_size = t.batch_size});
-    save_model(*model, t.save);
+    save_model(*model, t.save, {.replace_read_only = t.force});
     std::cerr << "trained " << best_width << " hidden units on all " << n << " samples; saved " << t.save
               << '\n';
   }
@@ -158,6 +159,7 @@ Command add_cv(CLI::App& root) {
   sub->add_option("--output", args->output,
                   "the output layer, e.g. 3:softmax (default: from the task and the data)");
   sub->add_option("--save", args->train.save, "train the chosen network on all the data and save it here");
+  sub->add_flag("--force", args->train.force, "replace the --save file even if read-only");
   return {sub, [args] { return run_cv(*args); }};
 }
 

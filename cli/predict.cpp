@@ -16,6 +16,7 @@ struct PredictArgs {
   DataArgs data;
   std::string out = "-";
   bool proba = false;
+  bool force = false;
 };
 
 // A CSV field, quoted only when it has to be (labels come from the user's files).
@@ -32,6 +33,7 @@ int run_predict(const PredictArgs& args) {
         "predict writes one prediction per input row: --missing drop would misalign them; "
         "use --missing mean or complete the data");
   }
+  check_outputs({args.out}, args.force);
   Sequential model = load_model(args.model);
   const Task task = model_task(model);
   const Dataset data = load_for_model(model, args.data, /*targets_optional=*/true);
@@ -84,7 +86,7 @@ int run_predict(const PredictArgs& args) {
       csv << '\n';
     }
   }
-  write_output(args.out, csv.str());
+  write_output(args.out, csv.str(), args.force);
   return kOk;
 }
 
@@ -96,6 +98,7 @@ Command add_predict(CLI::App& root) {
   add_model_data_flags(*sub, args->model, args->data);
   sub->add_option("--out", args->out, "output CSV file, \"-\" for stdout")->capture_default_str();
   sub->add_flag("--proba", args->proba, "also print each class's probability (multilabel: instead of 0/1)");
+  sub->add_flag("--force", args->force, "replace the --out file even if read-only");
   return {sub, [args] { return run_predict(*args); }};
 }
 

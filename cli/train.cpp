@@ -24,6 +24,7 @@ void print_summary(const Dataset& data, const Logs& logs, const std::string& tit
 }
 
 int run_train(TrainArgs& args) {
+  check_outputs({args.save, args.log, args.checkpoint}, args.force);
   TrainSetup setup = prepare_training(args);
   Sequential& model = *setup.model;
   std::vector<Callback*> callbacks;
@@ -53,8 +54,8 @@ int run_train(TrainArgs& args) {
   }
   std::unique_ptr<ModelCheckpoint> checkpoint;
   if (!args.checkpoint.empty()) {
-    checkpoint = std::make_unique<ModelCheckpoint>(
-        ModelCheckpointOptions{.path = args.checkpoint, .save_best_only = false});
+    checkpoint = std::make_unique<ModelCheckpoint>(ModelCheckpointOptions{
+        .path = args.checkpoint, .save_best_only = false, .replace_read_only = args.force});
     callbacks.push_back(checkpoint.get());
   }
 
@@ -97,8 +98,8 @@ int run_train(TrainArgs& args) {
     }
   }
   // The model first: a failed save must not leave a log of a run that produced nothing.
-  if (!args.save.empty()) save_model(model, args.save);
-  if (!args.log.empty()) write_output(args.log, log.str());
+  if (!args.save.empty()) save_model(model, args.save, {.replace_read_only = args.force});
+  if (!args.log.empty()) write_output(args.log, log.str(), args.force);
   if (!args.save.empty() && !args.quiet) std::cerr << "saved " << args.save << '\n';
   return kOk;
 }
@@ -116,6 +117,7 @@ Command add_train(CLI::App& root) {
                   "save the model after every epoch (resume with --resume)");
   sub->add_option("--resume", args->resume, "continue training a saved model (--epochs is the new total)");
   sub->add_flag("--quiet", args->quiet, "print nothing while training");
+  sub->add_flag("--force", args->force, "replace --save, --log and --checkpoint files even if read-only");
   return {sub, [args] { return run_train(*args); }};
 }
 

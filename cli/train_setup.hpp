@@ -32,6 +32,7 @@ struct TrainArgs {
   // train only
   std::string save, log, checkpoint, resume;
   bool quiet = false;
+  bool force = false;  // --force: replace read-only output files
 };
 
 // The flags common to train and cv (data, network, optimizer, fitting).

@@ -47,6 +47,14 @@ Bytes labels(const std::vector<int>& values) {
   return b;
 }
 
+// A labels file's header alone, claiming n labels.
+Bytes labels_header(std::uint32_t n) {
+  Bytes b;
+  put32(b, 0x00000801);
+  put32(b, n);
+  return b;
+}
+
 // Each test writes its files in its own scratch folder.
 class Idx : public ::testing::Test {
  protected:
@@ -114,7 +122,10 @@ TEST_F(Idx, ErrorsNameTheFileAndWhatIsWrong) {
   Bytes cut = images(5, 3, 4);
   cut.resize(cut.size() - 7);
   const std::string cut_path = write("cut", cut);
-  EXPECT_EQ(error_of(cut_path, lb), cut_path + ": truncated pixel data: expected 76 bytes, read 69");
+  EXPECT_EQ(
+      error_of(cut_path, lb),
+      cut_path +
+          ": truncated pixel data: the header claims 5 images of 3x4 pixels (76 bytes), the file has 69");
   const std::string tiny = write("tiny", Bytes{0, 0, 8, 3, 0, 0});
   EXPECT_EQ(error_of(tiny, lb), tiny + ": truncated header: expected 16 bytes, read 6");
   Bytes few_labels = labels({3, 0, 1, 0, 7});
@@ -137,6 +148,56 @@ TEST_F(Idx, ErrorsNameTheFileAndWhatIsWrong) {
   gz_bytes.resize(gz_bytes.size() / 2);
   const std::string half = write("half.gz", gz_bytes);
   EXPECT_NE(error_of(half, lb).rfind(half + ": ", 0), std::string::npos);
+}
+
+// A header claiming far more images than the file holds (here 2^24 images of 28x28: 52 GB as
+// floats) is refused from the file's size before anything of that size is allocated; before
+// the check this test died of std::bad_alloc.
+TEST_F(Idx, ClaimedSizeIsCheckedAgainstThePlainFile) {
+  Bytes b = images(2, 28, 28);
+  b[4] = 1;  // 0x01000000 images
+  b[7] = 0;
+  const std::string path = write("huge", b);
+  const std::string lb = write("lb", labels_header(1u << 24));
+  EXPECT_EQ(
+      error_of(path, lb),
+      path +
+          ": truncated pixel data: the header claims 16777216 images of 28x28 pixels (13153337360 bytes), "
+          "the file has 1584");
+}
+
+// Gzip data: a claim beyond deflate's 1032:1 is refused from the compressed size; one within it
+// is checked by decompressing into a buffer that grows with the data, so a short file stops at
+// its real length. Here 8 KB of gzip claims 2^24 images of 32x32 (16 GiB, 64 GiB of floats),
+// then 64 KB of incompressible gzip claims 1000 such images and holds 64.
+TEST_F(Idx, ClaimedSizeIsCheckedAgainstTheGzipData) {
+  Bytes b;
+  put32(b, 0x00000803);
+  put32(b, 1u << 24);
+  put32(b, 32);
+  put32(b, 32);
+  b.resize(b.size() + (std::size_t(8) << 20), 0);
+  const std::string path = write_gz("huge.gz", b);
+  const std::string size = std::to_string(fs::file_size(path));
+  const std::string lb = write_gz("lb.gz", labels_header(1u << 24));
+  EXPECT_EQ(error_of(path, lb),
+            path +
+                ": truncated pixel data: the header claims 16777216 images of 32x32 pixels "
+                "(17179869200 bytes), more than a gzip file of " +
+                size + " bytes can hold");
+
+  Bytes noise = images(64, 32, 32);
+  noise[6] = 0x03;  // 1000 images
+  noise[7] = 0xE8;
+  for (std::size_t i = 16, x = 12345; i < noise.size(); ++i) {
+    x = x * 6364136223846793005u + 1442695040888963407u;
+    noise[i] = static_cast<unsigned char>(x >> 56);
+  }
+  const std::string short_gz = write_gz("short.gz", noise);
+  EXPECT_EQ(error_of(short_gz, write_gz("lb1000.gz", labels_header(1000))),
+            short_gz +
+                ": truncated pixel data: the header claims 1000 images of 32x32 pixels (1024016 bytes), "
+                "decompressed 65552");
 }
 
 TEST(IdxFashionMnist, TestSetLoads) {

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <set>
 #include <string>
 #include <vector>
@@ -80,4 +81,18 @@ TEST(ModelCheckpoint, InsideARealFitWritesALoadableModel) {
   EXPECT_EQ(weights_of(loaded), weights_of(model));
   EXPECT_EQ(loaded.predict(x), model.predict(x));
   EXPECT_EQ(dir.names(), std::set<std::string>{"model.fathom"});
+}
+
+// A read-only checkpoint file is refused like any save's target, unless replace_read_only.
+TEST(ModelCheckpoint, ReadOnlyFileIsReplacedOnlyWhenAsked) {
+  fathom::testing::ScratchDir dir;
+  const std::string path = dir.write("model.fathom", "precious");
+  std::filesystem::permissions(path, std::filesystem::perms::owner_read);
+  Sequential model = small_model();
+  ModelCheckpoint refusing({.path = path, .save_best_only = false});
+  EXPECT_THROW(refusing.on_epoch_end(model, 0, Logs{{"loss", 1.0}}), fathom::FileError);
+  EXPECT_EQ(fathom::read_file(path), "precious");
+  ModelCheckpoint forced({.path = path, .save_best_only = false, .replace_read_only = true});
+  forced.on_epoch_end(model, 0, Logs{{"loss", 1.0}});
+  EXPECT_EQ(weights_of(load_model(path)), weights_of(model));
 }

@@ -85,4 +85,38 @@ TEST_F(ModelFileTest, MetadataThatDoesNotFitTheArchitecture) {
   EXPECT_NO_THROW(fathom::load_model(file("m.fathom")));
 }
 
+// An architecture is checked against the tensor table and the floats the file holds before
+// the network is built: here 100000 inputs into 100000 units (10^10 weights, 40 GB, twice
+// over with the gradients) claimed by a file of a few KB, with a tensor table that agrees.
+// Building it first made this end in std::bad_alloc (or an initialisation of minutes).
+TEST_F(ModelFileTest, ArchitectureLargerThanTheFileIsRefusedBeforeBuilding) {
+  const std::string b = saved_model(file("m.fathom"));
+  const std::int64_t wide = 100000;
+  const std::string huge = with_metadata(b, [&](json& m) {
+    m["input_dim"] = wide;
+    m["layers"].erase(0);  // the normalization layer, fitted on 4 inputs
+    m["layers"][0]["config"]["units"] = wide;
+    m["tensors"] =
+        json::array({{{"name", "dense_1/W"}, {"rows", wide}, {"cols", wide}, {"offset", 0}},
+                     {{"name", "dense_1/b"}, {"rows", wide}, {"cols", 1}, {"offset", wide * wide}},
+                     {{"name", "dense_2/W"}, {"rows", 3}, {"cols", wide}, {"offset", wide * wide + wide}},
+                     {{"name", "dense_2/b"}, {"rows", 3}, {"cols", 1}, {"offset", wide * wide + 4 * wide}}});
+  });
+  const std::string msg = load_error_of(huge);
+  EXPECT_CONTAINS(
+      msg,
+      "the architecture needs at least 10000100000 parameters (up to layer 'dense_1') but the file "
+      "holds ");
+  // A width no file could back is refused before the layer is even declared.
+  EXPECT_CONTAINS(
+      load_error_of(with_metadata(b, [](json& m) { m["layers"][1]["config"]["units"] = 1LL << 40; })),
+      "layer 'dense_1' has 1099511627776 outputs");
+}
+
+// A device or pipe is read no further than a header's worth when that is no model file's:
+// /dev/zero was read for gigabytes before.
+TEST_F(ModelFileTest, EndlessDeviceIsNotReadToTheEnd) {
+  EXPECT_CONTAINS(load_error("/dev/zero"), "not a fathom model file (bad magic)");
+}
+
 }  // namespace

@@ -130,5 +130,22 @@ TEST_F(Pgm, ErrorsNameTheListLineAndTheImage) {
   }
 }
 
+// A header's size is checked against the bytes that follow it before the pixels are stored:
+// a 20-byte file claiming 16384x16384 filled 1 GiB before it was found short (the CLI test
+// HostileFilesTest.PgmClaimingAGigabyte bounds the memory too).
+TEST_F(Pgm, ClaimedSizeIsCheckedBeforeThePixelsAreStored) {
+  const std::string list = dir_.file("list.txt");
+  const std::string p5_8 = write("p5.pgm", "P5 16384 16384 255\nabc");
+  EXPECT_EQ(error_of("p5.pgm\n", {}),
+            list + ":1: " + p5_8 + ": truncated pixel data: expected 268435456 bytes, found 3");
+  const std::string p5_16 = write("p5w.pgm", "P5 16384 16384 65535\nabcd");
+  EXPECT_EQ(error_of("p5w.pgm\n", {}),
+            list + ":1: " + p5_16 + ": truncated pixel data: expected 536870912 bytes, found 4");
+  const std::string p2 = write("p2.pgm", "P2 16384 16384 255\n1 2 3\n");
+  EXPECT_EQ(error_of("p2.pgm\n", {}),
+            list + ":1: " + p2 + ": truncated pixel data: expected 268435456 pixel values, found 3");
+  EXPECT_EQ(error_of("/dev/zero\n", {}), list + ":1: /dev/zero: not a regular file");
+}
+
 }  // namespace
 }  // namespace fathom

@@ -1,8 +1,11 @@
 // IDX loading (idx.hpp) through zlib's gz* functions, which read gzip and plain files alike.
-// Pixels go from a small byte buffer straight into x (one image per column), so memory stays at
-// the matrices' size.
+// Nothing is allocated for the size a header claims before the bytes are known to be there: a
+// plain file's size is checked first, and its pixels then go from a small byte buffer straight
+// into x; gzip data (or a pipe) is decompressed into a buffer that grows with what actually
+// arrives, and x is allocated once all of it did.
 #include "fathom/data/idx.hpp"
 
+#include <sys/stat.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -12,6 +15,7 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "class_labels.hpp"
@@ -57,6 +61,14 @@ class GzFile {
     }
     return done;
   }
+  // Whether the data is stored uncompressed; known only after the first read.
+  bool plain() const { return gzdirect(file_) != 0; }
+  // The file's size on disk when it is a regular file; nullopt for a pipe or a device.
+  std::optional<std::uint64_t> size() const {
+    struct ::stat st {};
+    if (::stat(path_.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
+    return static_cast<std::uint64_t>(st.st_size);
+  }
   // Exactly n bytes, or a FileError saying how many of the `total` expected bytes were there.
   void read_exactly(void* out, std::size_t n, std::size_t offset, std::size_t total, const char* what) {
     const std::size_t got = read(out, n);
@@ -101,7 +113,7 @@ Dataset read_idx(const std::string& images_path, const std::string& labels_path)
   if (n == 0 || pixels == 0)
     throw FileError(images_path + ": no images (" + std::to_string(n) + " images of " +
                     std::to_string(dims[1]) + "x" + std::to_string(dims[2]) + " pixels)");
-  // A corrupt header must not make us allocate terabytes before the data runs out.
+  // No real data set comes near these; they also keep the byte counts below from overflowing.
   if (pixels > (std::size_t(1) << 24) || n * pixels > (std::size_t(1) << 34))
     throw FileError(images_path + ": implausible size: " + std::to_string(n) + " images of " +
                     std::to_string(dims[1]) + "x" + std::to_string(dims[2]) + " pixels");
@@ -114,17 +126,49 @@ Dataset read_idx(const std::string& images_path, const std::string& labels_path)
 
   Dataset d;
   d.source = images_path;
-  d.x.resize(Index(pixels), Index(n));
-  // A few thousand images at a time: the bytes never exist in full next to the floats.
-  const std::size_t total = 16 + n * pixels;
-  std::vector<unsigned char> buffer(pixels * std::min<std::size_t>(n, 4096));
-  float* out = d.x.data();
-  for (std::size_t done = 0; done < n * pixels;) {
-    const std::size_t chunk = std::min(buffer.size(), n * pixels - done);
-    images.read_exactly(buffer.data(), chunk, 16 + done, total, "pixel data");
-    for (std::size_t i = 0; i < chunk; ++i) out[i] = float(buffer[i]) / 255.0f;
-    out += chunk;
-    done += chunk;
+  const std::size_t bytes = n * pixels;
+  const std::size_t total = 16 + bytes;
+  auto short_of = [&](std::uint64_t present, const char* how) {
+    return FileError(images_path + ": truncated pixel data: the header claims " + std::to_string(n) +
+                     " images of " + std::to_string(dims[1]) + "x" + std::to_string(dims[2]) + " pixels (" +
+                     std::to_string(total) + " bytes), " + how + " " + std::to_string(present));
+  };
+  const auto size = images.size();
+  // Deflate expands at most 1032:1, so a claim beyond that is refused without decompressing.
+  constexpr std::uint64_t kMaxDeflateRatio = 1032;
+  if (size && !images.plain() && total > *size * kMaxDeflateRatio + 1024)
+    throw FileError(images_path + ": truncated pixel data: the header claims " + std::to_string(n) +
+                    " images of " + std::to_string(dims[1]) + "x" + std::to_string(dims[2]) + " pixels (" +
+                    std::to_string(total) + " bytes), more than a gzip file of " + std::to_string(*size) +
+                    " bytes can hold");
+  if (size && images.plain()) {
+    if (*size < total) throw short_of(*size, "the file has");
+    d.x.resize(Index(pixels), Index(n));
+    // A few thousand images at a time: the bytes never exist in full next to the floats.
+    std::vector<unsigned char> buffer(pixels * std::min<std::size_t>(n, 4096));
+    float* out = d.x.data();
+    for (std::size_t done = 0; done < bytes;) {
+      const std::size_t chunk = std::min(buffer.size(), bytes - done);
+      images.read_exactly(buffer.data(), chunk, 16 + done, total, "pixel data");
+      for (std::size_t i = 0; i < chunk; ++i) out[i] = float(buffer[i]) / 255.0f;
+      out += chunk;
+      done += chunk;
+    }
+  } else {
+    // Compressed (or a pipe): the rest of the claim can only be checked by decompressing. The
+    // buffer doubles as data arrives, so a short file stops at its real length, never at the
+    // claim, and x is allocated only for data that is all there.
+    std::vector<unsigned char> staged;
+    while (staged.size() < bytes) {
+      const std::size_t have = staged.size();
+      const std::size_t want = std::min(bytes - have, std::max<std::size_t>(have, 1 << 20));
+      staged.resize(have + want);
+      const std::size_t got = images.read(staged.data() + have, want);
+      if (got < want) throw short_of(16 + have + got, "decompressed");
+    }
+    d.x.resize(Index(pixels), Index(n));
+    float* out = d.x.data();
+    for (std::size_t i = 0; i < bytes; ++i) out[i] = float(staged[i]) / 255.0f;
   }
 
   std::vector<unsigned char> label_bytes(n);

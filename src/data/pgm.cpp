@@ -42,7 +42,8 @@ class PgmParser {
     if (maxval <= 0 || maxval > 65535) fail("maxval " + std::to_string(maxval) + " is outside 1..65535");
     const std::size_t count = std::size_t(image.width) * std::size_t(image.height);
     if (count > (std::size_t(1) << 28)) fail("implausible size " + size_text(image));
-    pixels.resize(count);
+    // The header's size is believed only as far as the file's bytes back it: a 20-byte file
+    // claiming 16384x16384 must not fill 1 GiB before it is found short.
     const float scale = 1.0f / float(maxval);
     if (binary) {
       ++pos_;  // the single whitespace byte after maxval
@@ -52,6 +53,7 @@ class PgmParser {
       if (have < need)
         fail("truncated pixel data: expected " + std::to_string(need) + " bytes, found " +
              std::to_string(have));
+      pixels.resize(count);
       const auto* p = reinterpret_cast<const unsigned char*>(s_.data() + pos_);
       for (std::size_t i = 0; i < count; ++i) {
         const unsigned v = bytes_per_pixel == 2 ? unsigned(p[2 * i]) << 8 | p[2 * i + 1] : p[i];
@@ -60,6 +62,8 @@ class PgmParser {
         pixels[i] = float(v) * scale;
       }
     } else {
+      // Values are appended as they are parsed, so memory grows with the text actually there.
+      pixels.clear();
       for (std::size_t i = 0; i < count; ++i) {
         skip_space();
         if (pos_ >= s_.size())
@@ -68,7 +72,7 @@ class PgmParser {
         const long v = number("pixel value");
         if (v > maxval)
           fail("pixel value " + std::to_string(v) + " exceeds maxval " + std::to_string(maxval));
-        pixels[i] = float(v) * scale;
+        pixels.push_back(float(v) * scale);
       }
     }
     return image;
@@ -166,6 +170,9 @@ Dataset read_pgm_list(const std::string& list_path, const PgmListOptions& option
     const std::string where = list_path + ":" + std::to_string(entry.line) + ": " + entry.path + ": ";
     std::ifstream in(entry.path, std::ios::binary);
     if (!in) throw FileError(where + "cannot open");
+    // Read whole, so only a regular file: /dev/zero or a pipe could be endless.
+    std::error_code ec;
+    if (!fs::is_regular_file(entry.path, ec)) throw FileError(where + "not a regular file");
     std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     const Image image = PgmParser(std::move(bytes), where).parse(pixels);
     if (j == 0) {

@@ -22,7 +22,7 @@ void ModelCheckpoint::on_epoch_end(Sequential& model, int epoch, const Logs& log
     best_ = value;
     have_best_ = true;
   }
-  save_model(model, options_.path);
+  save_model(model, options_.path, {.replace_read_only = options_.replace_read_only});
   ++saves_;
 }
 

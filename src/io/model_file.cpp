@@ -102,6 +102,26 @@ std::string serialize(const Sequential& model) {
   throw FileError(path + ": " + what);
 }
 
+// The file size the header declares: header, JSON, data and checksum. Saturating, so absurd
+// lengths from a damaged header cannot wrap around.
+std::uint64_t declared_size(std::string_view header) {
+  const std::uint64_t cap = std::numeric_limits<std::uint64_t>::max() / 4;
+  return kHeaderBytes + kChecksumBytes + std::min(get_le<std::uint64_t>(header, 16), cap) +
+         std::min(get_le<std::uint64_t>(header, 24), cap);
+}
+
+// The file's bytes, never more than its header declares (plus one, to tell a longer file):
+// /dev/zero or a pipe can be endless, and what is read is held in memory. A file that does not
+// start with the magic gets no further than its header.
+std::string read_model_bytes(const std::string& path) {
+  InputFile in(path);
+  std::string bytes;
+  in.read(bytes, kHeaderBytes);
+  if (bytes.size() < kHeaderBytes || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0) return bytes;
+  in.read(bytes, static_cast<std::size_t>(declared_size(bytes) + 1 - kHeaderBytes));
+  return bytes;
+}
+
 // Header checks, in an order that gives the most useful message: the magic says whether this
 // is a fathom file at all, the version whether its layout (checksum included) is one we know,
 // and the checksum whether any length in it can be trusted.
@@ -128,9 +148,7 @@ void check_envelope(const std::string& path, std::string_view bytes, std::uint64
 
   json_bytes = get_le<std::uint64_t>(bytes, 16);
   data_bytes = get_le<std::uint64_t>(bytes, 24);
-  // Saturating, so absurd lengths from a damaged header cannot wrap around.
-  const std::uint64_t cap = std::numeric_limits<std::uint64_t>::max() / 4;
-  const std::uint64_t declared = minimum + std::min(json_bytes, cap) + std::min(data_bytes, cap);
+  const std::uint64_t declared = declared_size(bytes);
 
   if (size < minimum) truncated(declared);
   const auto stored = get_le<std::uint32_t>(bytes, size - kChecksumBytes);
@@ -163,28 +181,41 @@ void upgrade_from_version_1(json& meta) {
   info.erase("scaling");
 }
 
-// Adds the saved layers to model and compiles it.
-void rebuild(const std::string& path, const json& meta, Sequential& model) {
-  for (const auto& l : meta.at("layers")) {
-    auto layer = make_layer(l.at("type").get<std::string>(), l.at("config").dump());
-    const auto& name = l.at("name").get_ref<const std::string&>();
-    if (!name.empty()) layer->set_name(name);
-    model.add_layer(std::move(layer));
+std::string shape(const std::string& name, Index rows, Index cols, std::size_t offset) {
+  return "'" + name + "' " + std::to_string(rows) + "x" + std::to_string(cols) + " at " +
+         std::to_string(offset);
+}
+
+// The architecture's parameter tensors against the tensor table and the floats the file holds,
+// before compile allocates and initialises them: a damaged or crafted file whose layers claim
+// 30000x30000 must be refused in microseconds, not after gigabytes are filled. Layers only
+// declare their tensors here (Parameters::add allocates nothing); compile declares them again.
+void check_architecture(const std::string& path, const json& meta, std::uint64_t data_floats,
+                        Sequential& model) {
+  // Widths beyond this cannot be real, and keep rows x cols far from overflowing.
+  constexpr Index kMaxWidth = Index(1) << 31;
+  Parameters declared;
+  Index width = model.input_dim();
+  if (width > kMaxWidth) bad(path, "input_dim " + std::to_string(width) + " is implausibly large");
+  for (std::size_t i = 0; i < model.layer_count(); ++i) {
+    Layer& layer = model.layer(i);
+    auto bad_width = [&] {
+      bad(path, "layer '" + layer.name() + "' has " + std::to_string(layer.output_dim()) + " outputs");
+    };
+    // A Dense layer knows its units before build (W is units x width), the others after it.
+    if (layer.output_dim() > kMaxWidth) bad_width();
+    layer.build(width, declared);
+    width = layer.output_dim();
+    if (width <= 0 || width > kMaxWidth) bad_width();
+    if (declared.size() > data_floats)
+      bad(path, "the architecture needs at least " + std::to_string(declared.size()) +
+                    " parameters (up to layer '" + layer.name() + "') but the file holds " +
+                    std::to_string(data_floats) + " float values");
   }
-  const json& opt = meta.at("optimizer");
-  CompileOptions options{.loss = Loss(meta.at("loss").get<std::string>()),
-                         .optimizer = OptimizerHandle(
-                             make_optimizer(opt.at("name").get<std::string>(), opt.at("config").dump())),
-                         .metrics = meta.at("metrics").get<std::vector<std::string>>()};
-  model.compile(std::move(options));
 
   // The arena rebuilt from the architecture must be laid out exactly as the saved one.
-  const auto& entries = model.parameters().entries();
+  const auto& entries = declared.entries();
   const json& tensors = meta.at("tensors");
-  auto shape = [](const std::string& name, Index rows, Index cols, std::size_t offset) {
-    return "'" + name + "' " + std::to_string(rows) + "x" + std::to_string(cols) + " at " +
-           std::to_string(offset);
-  };
   if (tensors.size() != entries.size())
     bad(path, "tensor table has " + std::to_string(tensors.size()) + " tensors, the architecture builds " +
                   std::to_string(entries.size()));
@@ -199,6 +230,23 @@ void rebuild(const std::string& path, const json& meta, Sequential& model) {
                     " in the file but the architecture builds " +
                     shape(e.name, e.ref.rows, e.ref.cols, e.ref.offset));
   }
+}
+
+// Adds the saved layers to model, checks them against what the file holds, and compiles it.
+void rebuild(const std::string& path, const json& meta, std::uint64_t data_floats, Sequential& model) {
+  for (const auto& l : meta.at("layers")) {
+    auto layer = make_layer(l.at("type").get<std::string>(), l.at("config").dump());
+    const auto& name = l.at("name").get_ref<const std::string&>();
+    if (!name.empty()) layer->set_name(name);
+    model.add_layer(std::move(layer));
+  }
+  check_architecture(path, meta, data_floats, model);
+  const json& opt = meta.at("optimizer");
+  CompileOptions options{.loss = Loss(meta.at("loss").get<std::string>()),
+                         .optimizer = OptimizerHandle(
+                             make_optimizer(opt.at("name").get<std::string>(), opt.at("config").dump())),
+                         .metrics = meta.at("metrics").get<std::vector<std::string>>()};
+  model.compile(std::move(options));
 }
 
 // Copies each float array named in the metadata into the buffer it belongs to.
@@ -277,7 +325,7 @@ void with_file_errors(const std::string& path, F&& f) {
 
 }  // namespace
 
-void save_model(const Sequential& model, const std::string& path) {
+void save_model(const Sequential& model, const std::string& path, const WriteOptions& options) {
   if (!model.compiled())
     throw Error(path + ": cannot save a model that is not compiled (call compile() first)");
   const auto& entries = model.parameters().entries();
@@ -288,11 +336,11 @@ void save_model(const Sequential& model, const std::string& path) {
                           " holds NaN or Inf (training diverged); the existing file is unchanged");
     }
   }
-  write_file_atomic(path, serialize(model));
+  write_file_atomic(path, serialize(model), options);
 }
 
 Sequential load_model(const std::string& path) {
-  const std::string bytes = read_file(path);
+  const std::string bytes = read_model_bytes(path);
   std::uint64_t json_bytes = 0, data_bytes = 0;
   check_envelope(path, bytes, json_bytes, data_bytes);
   const std::string_view all(bytes);
@@ -313,7 +361,7 @@ Sequential load_model(const std::string& path) {
   Sequential model(input_dim);
   with_file_errors(path, [&] {
     if (get_le<std::uint32_t>(all, 8) == 1) upgrade_from_version_1(meta);
-    rebuild(path, meta, model);
+    rebuild(path, meta, data.size() / 4, model);
     restore_arrays(path, meta, data, model);
     restore_state(meta, model);
   });

@@ -12,7 +12,8 @@ struct ModelCheckpointOptions {
   std::string path;
   std::string monitor = "val_loss";
   bool save_best_only = true;
-  std::string mode = "auto";  // "auto", "min", "max" (see monitor_maximizes)
+  std::string mode = "auto";       // "auto", "min", "max" (see monitor_maximizes)
+  bool replace_read_only = false;  // as in WriteOptions: a read-only file at path is refused
 };
 
 // Saves the model (atomically) after an epoch, or only when the monitored value improved.

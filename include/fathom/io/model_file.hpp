@@ -5,13 +5,16 @@
 
 #include <string>
 
+#include "fathom/io/atomic_file.hpp"
 #include "fathom/train/sequential.hpp"
 
 namespace fathom {
 
-void save_model(const Sequential& model, const std::string& path);
+// An existing read-only file at path is refused unless options.replace_read_only.
+void save_model(const Sequential& model, const std::string& path, const WriteOptions& options = {});
 // Throws FileError saying what is wrong: missing, truncated, corrupted (checksum), wrong
-// magic, or a newer format version.
+// magic, a newer format version, or sizes that the file's bytes do not back (checked before
+// anything of that size is read or built).
 Sequential load_model(const std::string& path);
 
 }  // namespace fathom
