@@ -73,12 +73,14 @@ std::optional<std::string> still_improving_warning(const History& run) {
   const std::size_t n = series.size();
   if (n < 2) return std::nullopt;
   const std::size_t k = std::clamp<std::size_t>(n / 2, 1, 10);
-  // Still falling: the last epoch beats everything before the window by more than 1% (and by more
-  // than a hair, for losses already near 0). A noisy curve whose best lies inside the window but
-  // whose end does not, has levelled off.
+  // Still falling: the last epoch beats everything before the window by more than 1%, and by
+  // more than scikit-learn's tol (10⁻⁴) per epoch of the window, so a loss creeping down by
+  // hairs has converged. A noisy curve whose best lies inside the window but whose end does
+  // not has levelled off too.
   const double before = *std::min_element(series.begin(), series.end() - std::ptrdiff_t(k));
   const double recent = series.back();
-  if (!(std::isfinite(before) && std::isfinite(recent)) || recent >= 0.99 * before || before - recent < 1e-4)
+  if (!(std::isfinite(before) && std::isfinite(recent)) || recent >= 0.99 * before ||
+      before - recent <= 1e-4 * double(k))
     return std::nullopt;
   return "warning: not converged: " + key + " was still falling when training ended (" + number(before) +
          " → " + number(recent) + " in the last " + std::to_string(k) + " epoch" + (k == 1 ? "" : "s") +

@@ -27,8 +27,8 @@ std::optional<std::string> early_stopping_note(const EarlyStopping& early, const
                                                int patience, const History& run);
 
 // A convergence warning in one line, as scikit-learn's ConvergenceWarning: the monitored loss
-// of `run` (val_loss when there is one) at its last epoch is more than 1% below its best before
-// the last epochs (up to 10), so more epochs would help.
+// of `run` (val_loss when there is one) at its last epoch is more than 1%, and more than 10⁻⁴ per
+// epoch, below its best before the last epochs (up to 10), so more epochs would help.
 std::optional<std::string> still_improving_warning(const History& run);
 
 // A warning in one line when the trained network does no better on (x, y) than the trivial

@@ -59,7 +59,7 @@ TEST(TargetScaling, RejectsWhatItCannotUse) {
   EXPECT_THROW(TargetScaling::fit(fathom::ConstMatrixView(y.data(), 3, 0), "standard"), fathom::DataError);
   Matrix bad = y;
   bad(1, 2) = std::numeric_limits<Scalar>::quiet_NaN();
-  EXPECT_THROW(TargetScaling::fit(fathom::view(bad), "standard"), fathom::DataError);
+  EXPECT_THROW(TargetScaling::fit(fathom::cview(bad), "standard"), fathom::DataError);
 
   const TargetScaling s = TargetScaling::fit(fathom::view(y), "standard");
   Matrix two_rows(2, 4);
@@ -78,7 +78,7 @@ Sequential regression_model() {
   Sequential m(4, 7);
   m.add(Dense(6, "tanh"));
   m.add(Dense(3, "linear"));
-  m.compile({.loss = "mse", .optimizer = fathom::Adam({}), .metrics = {"mae"}});
+  m.compile({.loss = "mse", .optimizer = fathom::Adam(), .metrics = {"mae"}});
   m.info.task = "regress";
   const Matrix y = targets();
   m.info.target_scaling = TargetScaling::fit(fathom::view(y), "standard");
