@@ -58,39 +58,18 @@ int run_cv(CvArgs& a) {
   if (t.epochs == 0) t.epochs = 50;
   if (t.threads > 0) set_num_threads(t.threads);
 
-  Task task = Task::Classify;
-  std::optional<LayerSpec> output;
+  // The task and output layer as train infers them (train_setup.hpp): --output, else from the data.
+  std::vector<LayerSpec> given;
   if (!a.output.empty()) {
-    const auto spec = parse_layers(a.output);
-    if (spec.size() != 1) throw UsageError("--output is one layer, e.g. 3:softmax");
-    output = spec[0];
-    task = infer_task(t.task, *output, t.loss.empty() ? default_loss(output->activation) : t.loss);
-  } else if (!t.task.empty()) {
-    task = parse_task(t.task);
-  } else if (!t.loss.empty() && t.loss != "cce" && t.loss != "bce") {
-    task = Task::Regress;  // a regression loss without --task or --output
+    given = parse_layers(a.output);
+    if (given.size() != 1) throw UsageError("--output is one layer, e.g. 3:softmax");
+    if (!t.loss.empty()) check_loss_fits_output(t.loss, given[0]);
   }
-  const TargetEncoding encoding =
-      output ? encoding_for(task, output->units)
-             : (task == Task::Classify ? TargetEncoding::OneHot : TargetEncoding::Values);
-  Dataset data = load_data(t.data, encoding, {}, false);
-  if (!output) {
-    const Index k = data.y.rows();
-    output = LayerSpec{k, Activation(task == Task::Classify     ? "softmax"
-                                     : task == Task::Multilabel ? "sigmoid"
-                                                                : "linear")};
-  }
-  if (task == Task::Classify && 2 * Index(data.class_names.size()) > data.samples()) {
-    throw UsageError("the target \"" + (data.target_names.empty() ? std::string("?") : data.target_names[0]) +
-                     "\" has " + std::to_string(data.class_names.size()) + " classes in " +
-                     std::to_string(data.samples()) +
-                     " samples: it looks like a regression target; give --task regress");
-  }
+  InferredNetwork net = read_and_infer(t, given, /*last_is_output=*/true);
+  const Task task = net.task;
+  const std::optional<LayerSpec> output = net.layers.back();
+  Dataset& data = net.data;
   if (!t.loss.empty()) check_loss_fits_output(t.loss, *output);
-  if (output->units != data.y.rows()) {
-    throw UsageError("--output has " + std::to_string(output->units) + " units but the targets have " +
-                     std::to_string(data.y.rows()) + " rows");
-  }
   const Index n = data.samples();
   if (n < a.folds)
     throw UsageError("--folds " + std::to_string(a.folds) + " needs at least as many samples, got " +

@@ -1,7 +1,7 @@
 // `fathom evaluate`: a saved model's loss and task metrics on labelled data: accuracy, per-class
 // precision / recall / F1 and the confusion matrix (classification), Hamming accuracy and
-// per-label scores (multi-label), MSE, MAE and R² per output (regression); as tables, or as one
-// JSON object with --json.
+// per-label scores (multi-label), MSE, RMSE, MAE and R² per output in the targets' units
+// (regression); as tables, or as one JSON object with --json.
 #include <algorithm>
 #include <cmath>
 #include <iomanip>
@@ -97,18 +97,27 @@ int run_evaluate(const EvaluateArgs& args) {
   Sequential model = load_model(args.model);
   const Task task = model_task(model);
   const Dataset data = load_for_model(model, args.data, /*targets_optional=*/false);
-  const double loss = model.evaluate(data.x, data.y).at("loss");
-  const Matrix outputs = model.predict(data.x);
-  const ConstMatrixView A = view(outputs), T = view(data.y);
   const ModelInfo& info = model.info;
+  // The loss as the model was trained: on standardized targets when they were (target_scaling.hpp);
+  // the errors below are in the targets' own units, the outputs mapped back.
+  const bool standardized = info.target_scaling.enabled();
+  Matrix trained_targets = data.y;
+  info.target_scaling.apply(view(trained_targets));
+  const double loss = model.evaluate(data.x, trained_targets).at("loss");
+  Matrix outputs = model.predict(data.x);
+  info.target_scaling.invert(view(outputs));
+  const ConstMatrixView A = cview(outputs), T = view(data.y);
 
   std::ostringstream text;  // the tables
   Json json = {{"samples", data.samples()},
                {"loss", loss},
                {"loss_name", model.loss().name()},
+               {"loss_display", model.loss().display_name()},
+               {"loss_on_standardized_targets", standardized},
                {"task", task_name(task)}};
   text << "Samples: " << data.samples() << '\n'
-       << "Loss (" << model.loss().name() << "): " << fixed(loss) << '\n';
+       << "Loss (" << model.loss().display_name() << (standardized ? ", on standardized targets" : "")
+       << "): " << fixed(loss) << '\n';
 
   if (task == Task::Classify) {
     const ConfusionMatrix cm = confusion_matrix(A, T);
@@ -164,14 +173,18 @@ int run_evaluate(const EvaluateArgs& args) {
       names.push_back(
           name_or_index(data.target_names.empty() ? info.target_names : data.target_names, k, "output_"));
     const int w = int(widest(names, 6)) + 2;
+    // mse is the plain mean of (t − o)², not the ½ of the loss (docs/concepts.md, cost functions).
     text << '\n'
          << std::left << std::setw(w) << "output" << std::right << std::setw(12) << "mse" << std::setw(12)
-         << "mae" << std::setw(12) << "r2" << '\n';
+         << "rmse" << std::setw(12) << "mae" << std::setw(12) << "r2" << '\n';
     json["per_output"] = Json::array();
     for (std::size_t k = 0; k < mse.size(); ++k) {
+      const double rmse = std::sqrt(mse[k]);
       text << std::left << std::setw(w) << names[k] << std::right << std::setw(12) << fixed(mse[k])
-           << std::setw(12) << fixed(mae[k]) << std::setw(12) << fixed(r2[k]) << '\n';
-      json["per_output"].push_back({{"name", names[k]}, {"mse", mse[k]}, {"mae", mae[k]}, {"r2", r2[k]}});
+           << std::setw(12) << fixed(rmse) << std::setw(12) << fixed(mae[k]) << std::setw(12) << fixed(r2[k])
+           << '\n';
+      json["per_output"].push_back(
+          {{"name", names[k]}, {"mse", mse[k]}, {"rmse", rmse}, {"mae", mae[k]}, {"r2", r2[k]}});
     }
   }
   std::cout << (args.json ? json.dump() + "\n" : text.str()) << std::flush;

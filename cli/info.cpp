@@ -57,6 +57,16 @@ int run_info(const InfoArgs& args) {
   out << "Input scaling: " << (normalization ? normalization->scaling().method : "none");
   if (normalization) out << " (" << model.input_dim() << " features, the model's normalization layer)";
   out << '\n';
+  out << "Target scaling: " << info.target_scaling.method;
+  if (info.target_scaling.enabled()) {
+    // Training ran on (t − mean)/sd: its history's loss and metrics are in those units.
+    out << " (mean";
+    for (Index i = 0; i < info.target_scaling.mean.size(); ++i) out << ' ' << info.target_scaling.mean[i];
+    out << ", sd";
+    for (Index i = 0; i < info.target_scaling.sd.size(); ++i) out << ' ' << info.target_scaling.sd[i];
+    out << "; the history is in standard deviations)";
+  }
+  out << '\n';
 
   const History& h = model.history;
   if (h.size() == 0) {

@@ -37,8 +37,9 @@ int run_predict(const PredictArgs& args) {
   Sequential model = load_model(args.model);
   const Task task = model_task(model);
   const Dataset data = load_for_model(model, args.data, /*targets_optional=*/true);
-  const Matrix outputs = model.predict(data.x);
+  Matrix outputs = model.predict(data.x);
   const ModelInfo& info = model.info;
+  info.target_scaling.invert(view(outputs));  // a regression trained on standardized targets
   const auto k = std::size_t(outputs.rows());
 
   std::ostringstream csv;
@@ -54,7 +55,7 @@ int run_predict(const PredictArgs& args) {
       for (const auto& n : names) header.push_back("p_" + n);
     for (std::size_t i = 0; i < header.size(); ++i) csv << (i ? "," : "") << csv_field(header[i]);
     csv << '\n';
-    const std::vector<Index> predicted = predicted_classes(view(outputs));
+    const std::vector<Index> predicted = predicted_classes(cview(outputs));
     for (Index j = 0; j < outputs.cols(); ++j) {
       csv << csv_field(names[std::size_t(predicted[std::size_t(j)])]);
       if (args.proba) {

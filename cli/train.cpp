@@ -1,7 +1,9 @@
-// `fathom train`: trains a network built from --layers (or a saved one, --resume) on a data file
-// with the callbacks the flags ask for (progress lines, early stopping, a schedule, checkpoints),
-// prints the training and validation scores, then writes the model (--save) and the epochs'
-// log (--log). With no --data it trains the bundled Iris, the README's first command.
+// `fathom train`: trains a network built from --layers (without them, one sized from the data;
+// or a saved one, --resume) on a data file with the callbacks the flags ask for (progress lines,
+// early stopping, a schedule, checkpoints), prints the training and validation scores (and a
+// warning when the run ended still improving or never beat the trivial predictor), then writes
+// the model (--save) and the epochs' log (--log). With no --data it trains the bundled Iris,
+// the README's first command.
 #include <unistd.h>
 
 #include <iomanip>
@@ -9,19 +11,12 @@
 #include <sstream>
 
 #include "common.hpp"
+#include "train_report.hpp"
 #include "train_setup.hpp"
 
 namespace fathom::cli {
 
 namespace {
-
-// One line of scores on a data set, printed after training.
-void print_summary(const Dataset& data, const Logs& logs, const std::string& title) {
-  std::cerr << title << ": " << data.samples() << " samples";
-  for (const auto& [key, value] : logs)
-    std::cerr << "  " << key << ' ' << std::fixed << std::setprecision(4) << value;
-  std::cerr << '\n';
-}
 
 int run_train(TrainArgs& args) {
   check_outputs({args.save, args.log, args.checkpoint}, args.force);
@@ -65,7 +60,12 @@ int run_train(TrainArgs& args) {
               << (setup.has_validation ? ", validating on " + std::to_string(setup.validation_samples)
                                        : std::string())
               << " (" << task_name(setup.task) << ", " << model.input_dim() << " inputs → "
-              << model.output_dim() << " outputs)\n";
+              << model.output_dim() << " outputs; loss " << model.loss().display_name() << ")\n";
+    if (model.info.target_scaling.enabled()) {
+      std::cerr << "targets standardized (mean and sd kept in the model): the loss and metrics while "
+                   "training are in standard deviations, the final scores in the targets' units "
+                   "(--scale-targets none trains on them as they are)\n";
+    }
   }
   FitOptions fit{.epochs = args.epochs,
                  .batch_size = args.batch_size,
@@ -79,23 +79,37 @@ int run_train(TrainArgs& args) {
                      " epochs; ask for more with --epochs (the total, e.g. --epochs " +
                      std::to_string(fit.initial_epoch + 10) + ")");
   }
-  model.fit(setup.train.x, setup.train.y, fit);
+  const History run = model.fit(setup.train.x, setup.train.y, fit);
 
   if (!args.quiet) {
-    const Index n_train = setup.train.samples() - (setup.validation ? 0 : setup.validation_samples);
-    Dataset fitted;
-    fitted.x = setup.train.x.leftCols(n_train);
-    fitted.y = setup.train.y.leftCols(n_train);
-    print_summary(fitted, model.evaluate(fitted.x, fitted.y), "training set");
-    if (setup.validation) {
-      print_summary(*setup.validation, model.evaluate(setup.validation->x, setup.validation->y),
-                    "validation set");
-    } else if (setup.validation_samples > 0) {
-      Dataset held;
-      held.x = setup.train.x.rightCols(setup.validation_samples);
-      held.y = setup.train.y.rightCols(setup.validation_samples);
-      print_summary(held, model.evaluate(held.x, held.y), "validation split");
+    const std::string monitor = early ? (setup.has_validation ? "val_loss" : "loss") : "";
+    if (early) {
+      if (auto note = early_stopping_note(*early, monitor, args.early_stopping, run))
+        std::cerr << *note << '\n';
     }
+    const bool standardized = model.info.target_scaling.enabled();
+    const Index n_train = setup.train.samples() - (setup.validation ? 0 : setup.validation_samples);
+    const Matrix fitted_x = setup.train.x.leftCols(n_train), fitted_y = setup.train.y.leftCols(n_train);
+    const Logs fitted = final_scores(model, fitted_x, fitted_y, setup.task);
+    print_scores(std::cerr, "training set", n_train, fitted, standardized);
+    // The trivial predictor is judged where the network is: on held-out data when there is some.
+    std::optional<std::string> trivial =
+        trivial_predictor_warning(model, fitted_y, fitted_y, setup.task, fitted, "training set");
+    if (setup.validation || setup.validation_samples > 0) {
+      const std::string title = setup.validation ? "validation set" : "validation split";
+      const Matrix held_x =
+          setup.validation ? setup.validation->x : Matrix(setup.train.x.rightCols(setup.validation_samples));
+      const Matrix held_y =
+          setup.validation ? setup.validation->y : Matrix(setup.train.y.rightCols(setup.validation_samples));
+      const Logs held = final_scores(model, held_x, held_y, setup.task);
+      print_scores(std::cerr, title, held_x.cols(), held, standardized);
+      trivial = trivial_predictor_warning(model, fitted_y, held_y, setup.task, held, title);
+    }
+    // Stopped early, the run has converged by definition; else it may have ended too soon.
+    if (!(early && early->stopped_epoch() >= 0)) {
+      if (auto warning = still_improving_warning(run)) std::cerr << *warning << '\n';
+    }
+    if (trivial) std::cerr << *trivial << '\n';
   }
   // The model first: a failed save must not leave a log of a run that produced nothing.
   if (!args.save.empty()) save_model(model, args.save, {.replace_read_only = args.force});
@@ -116,6 +130,10 @@ Command add_train(CLI::App& root) {
   sub->add_option("--checkpoint", args->checkpoint,
                   "save the model after every epoch (resume with --resume)");
   sub->add_option("--resume", args->resume, "continue training a saved model (--epochs is the new total)");
+  sub->add_option("--scale-targets", args->scale_targets,
+                  "regression targets: standard (default: trained as (t − mean)/sd, kept in the model and "
+                  "undone by evaluate and predict) or none")
+      ->check(CLI::IsMember({"standard", "none"}));
   sub->add_flag("--quiet", args->quiet, "print nothing while training");
   sub->add_flag("--force", args->force, "replace --save, --log and --checkpoint files even if read-only");
   return {sub, [args] { return run_train(*args); }};

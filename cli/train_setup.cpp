@@ -1,17 +1,23 @@
 // Turning the training flags and a data file into a compiled model (see train_setup.hpp).
 #include "train_setup.hpp"
 
+#include <algorithm>
+#include <bit>
 #include <cmath>
 #include <iostream>
+#include <iterator>
+#include <set>
 #include <sstream>
 #include <tuple>
+#include <utility>
 
 namespace fathom::cli {
 
 void add_train_flags(CLI::App& app, TrainArgs& a) {
   add_data_flags(app, a.data, /*with_target=*/true);
   app.add_option("--layers", a.layers,
-                 "hidden layers then the output layer, e.g. 64:relu,32:relu,10:softmax");
+                 "hidden layers then the output layer, e.g. 64:relu,32:relu,10:softmax (default: one "
+                 "hidden layer sized from the data; a missing output layer is added)");
   app.add_option("--loss", a.loss, "mse, mae, huber, bce or cce (default: from the output activation)");
   add_optimizer_flags(app, a.optimizer);
   app.add_option("--dropout", a.dropout, "dropout rate after every hidden layer");
@@ -31,7 +37,7 @@ void add_train_flags(CLI::App& app, TrainArgs& a) {
   app.add_option("--targets-range", a.targets_range,
                  "map 0/1 targets to LO,HI, e.g. 0.1,0.9 for sigmoid outputs");
   app.add_option("--task", a.task,
-                 "classify, multilabel or regress (default: from the output layer and loss)");
+                 "classify, multilabel or regress (default: from the output layer and loss, else the data)");
 }
 
 TargetEncoding encoding_for(Task task, Index outputs) {
@@ -104,23 +110,207 @@ std::unique_ptr<Sequential> build_model(const TrainArgs& args, const std::vector
 
 namespace {
 
-// The output layer must produce exactly what the targets hold.
-void check_outputs(const LayerSpec& output, const Dataset& data, Task task) {
-  const Index rows = data.y.rows();
-  if (rows == 0)
-    throw UsageError("the data has no target; name it with --target (--label-from-name for pgm-list:)");
-  if (output.units == rows) return;
+bool is_output_activation(const Activation& a) {
+  return a.kind() == ActivationKind::Softmax || a.kind() == ActivationKind::Sigmoid;
+}
+
+std::string where(const Dataset& data, const TrainArgs& args) {
+  return data.source.empty() ? args.data.spec : data.source;
+}
+
+std::string target_quoted(const Dataset& data) {
+  return data.target_names.empty() ? std::string("the target")
+                                   : "the target \"" + data.target_names[0] + "\"";
+}
+
+// The one message for a target with a single class, whatever the layers say (a classifier
+// needs two things to tell apart; no output layer can fix that).
+void check_classes(const Dataset& data, const TrainArgs& args) {
+  if (data.class_names.size() >= 2) return;
+  throw DataError(where(data, args) + ": " + target_quoted(data) + " has only one class (" +
+                  join(data.class_names, 1) + ") in its " + std::to_string(data.samples()) +
+                  " samples: a classifier needs at least 2 classes");
+}
+
+// A single column of a few whole numbers (0/1, digits 0–9, ratings 1–5) is class labels written
+// as numbers; many values (diabetes' 214 distinct targets in 442 samples) are a quantity.
+bool few_whole_numbers(const Matrix& y) {
+  if (y.rows() != 1) return false;
+  std::set<Scalar> distinct;
+  for (Index j = 0; j < y.cols(); ++j) {
+    const Scalar v = y(0, j);
+    if (v != std::round(v)) return false;
+    distinct.insert(v);
+    if (distinct.size() > 20) return false;
+  }
+  return Index(distinct.size()) <= std::max<Index>(2, y.cols() / 2);
+}
+
+bool all_zero_one(const Matrix& y) { return (y.array() == 0 || y.array() == 1).all(); }
+
+// Reads --data, perhaps twice (as numbers, then as class labels). Standard input can be read
+// only once, so its first read keeps the text and std::cin reads that copy from then on.
+class DataReader {
+ public:
+  explicit DataReader(const DataArgs& args) : args_(args) {}
+  ~DataReader() {
+    if (saved_ != nullptr) std::cin.rdbuf(saved_);
+  }
+  DataReader(const DataReader&) = delete;
+  DataReader& operator=(const DataReader&) = delete;
+
+  Dataset read(TargetEncoding encoding) {
+    if (args_.spec == "-") {
+      if (saved_ == nullptr) {
+        copy_.str(std::string(std::istreambuf_iterator<char>(std::cin), {}));
+        saved_ = std::cin.rdbuf(copy_.rdbuf());
+      }
+      copy_.clear();
+      copy_.seekg(0);
+      std::cin.clear();
+    }
+    return load_data(args_, encoding, {}, /*targets_optional=*/false);
+  }
+
+ private:
+  const DataArgs& args_;
+  std::istringstream copy_;
+  std::streambuf* saved_ = nullptr;
+};
+
+// The output layer given does not produce what the targets hold.
+[[noreturn]] void output_mismatch(const LayerSpec& output, const Dataset& data, bool classes) {
   std::ostringstream msg;
-  msg << "--layers: the output layer has " << output.units << " unit" << (output.units == 1 ? "" : "s")
-      << " but ";
-  if (task == Task::Classify) {
-    msg << "the target has " << data.class_names.size() << " classes (" << join(data.class_names, 8)
-        << "): end --layers with " << data.class_names.size() << ":softmax";
+  msg << "--layers: the output layer " << layers_text({output}) << " has " << output.units << " unit"
+      << (output.units == 1 ? "" : "s") << " but ";
+  if (classes) {
+    const std::string activation =
+        is_output_activation(output.activation) ? output.activation.name() : std::string("softmax");
+    msg << target_quoted(data) << " has " << data.class_names.size() << " classes ("
+        << join(data.class_names, 8) << "): end --layers with " << data.class_names.size() << ':'
+        << activation;
   } else {
-    msg << "there are " << rows << " target columns (" << join(data.target_names, 8) << ")";
+    msg << "there "
+        << (data.y.rows() == 1 ? "is 1 target column"
+                               : "are " + std::to_string(data.y.rows()) + " target columns")
+        << " (" << join(data.target_names, 8) << ") of numbers, not a few classes: end --layers with "
+        << data.y.rows() << ":linear for a regression";
   }
   throw UsageError(msg.str());
 }
+
+}  // namespace
+
+std::string layers_text(const std::vector<LayerSpec>& layers) {
+  std::string out;
+  for (const LayerSpec& l : layers) {
+    out += (out.empty() ? "" : ",") + std::to_string(l.units) + ':' + l.activation.name();
+    if (!l.use_bias) out += ":nobias";
+  }
+  return out;
+}
+
+LayerSpec default_hidden_layer(Index inputs, Index outputs, Index samples) {
+  const auto pow2_floor = [](Index n) { return Index(std::bit_floor(std::uint64_t(std::max<Index>(n, 1)))); };
+  const Index wide = std::clamp<Index>(Index(std::bit_ceil(std::uint64_t(inputs + outputs))), 8, 128);
+  // Each hidden unit costs inputs + outputs + 1 weights; past one weight per training sample
+  // a small data set is learnt by heart.
+  const Index affordable = std::max<Index>(4, pow2_floor(samples / (inputs + outputs + 1)));
+  return LayerSpec{std::min(wide, affordable), Activation("relu")};
+}
+
+InferredNetwork read_and_infer(const TrainArgs& args, std::vector<LayerSpec> layers, bool last_is_output) {
+  const bool images = is_image_data(args.data.spec);
+  const bool one_column = images || args.data.targets.size() == 1;
+  std::optional<LossKind> loss;
+  if (!args.loss.empty()) {
+    try {
+      loss = Loss(args.loss).kind();
+    } catch (const InvalidArgument& e) {
+      throw UsageError(std::string("--loss: ") + e.what());
+    }
+  }
+  const std::optional<LayerSpec> last = layers.empty() ? std::nullopt : std::optional(layers.back());
+  // A softmax or sigmoid layer is an output layer; any other last layer may be a hidden one.
+  const bool fixed = last && (last_is_output || is_output_activation(last->activation));
+  const bool explicit_task = !args.task.empty();
+  // What the flags alone say the task is, if they do.
+  std::optional<Task> hint;
+  if (explicit_task) {
+    hint = parse_task(args.task);
+  } else if ((last && last->activation.kind() == ActivationKind::Softmax) || loss == LossKind::Cce) {
+    hint = Task::Classify;
+  } else if (loss == LossKind::Bce) {
+    hint = one_column ? Task::Classify : Task::Multilabel;
+  }
+
+  InferredNetwork net;
+  net.layers = std::move(layers);
+  const auto add_output = [&](Index units, const char* activation) {
+    net.layers.push_back(LayerSpec{units, Activation(activation)});
+    net.output_added = true;
+  };
+  DataReader reader(args.data);
+  bool labels = hint == Task::Classify || (!hint && images);
+  if (labels) {
+    net.data = reader.read(TargetEncoding::OneHot);
+  } else {
+    try {
+      net.data = reader.read(TargetEncoding::Values);
+    } catch (const DataError&) {
+      // Class labels that are not numbers are classes: read them as such. Anything else wrong
+      // with the file (a bad input value) fails the second read with the same message.
+      if (hint || !one_column) throw;
+      net.data = reader.read(TargetEncoding::OneHot);
+      labels = true;
+    }
+  }
+  if (net.data.y.rows() == 0)
+    throw UsageError("the data has no target; name it with --target (--label-from-name for pgm-list:)");
+
+  if (!labels) {
+    const Index rows = net.data.y.rows();
+    if (last && last->units == rows) {
+      const Task task =
+          hint ? *hint
+               : infer_task("", *last, args.loss.empty() ? default_loss(last->activation) : args.loss);
+      if (task != Task::Classify) {
+        net.task = task;
+        return net;
+      }
+    }
+    if (!explicit_task && few_whole_numbers(net.data.y)) {
+      net.data = reader.read(TargetEncoding::OneHot);
+      labels = true;
+    } else {
+      if (fixed) output_mismatch(*last, net.data, false);
+      net.task = hint ? *hint : rows >= 2 && all_zero_one(net.data.y) ? Task::Multilabel : Task::Regress;
+      add_output(rows, net.task == Task::Multilabel ? "sigmoid" : "linear");
+      return net;
+    }
+  }
+
+  check_classes(net.data, args);
+  net.task = Task::Classify;
+  const Index classes = Index(net.data.class_names.size());
+  // One output for two classes is the binary encoding: the second class is the positive one.
+  const auto binary = [&] { net.data.y = net.data.y.row(1).eval(); };
+  if (last && last->units == classes) return net;
+  if (last && last->units == 1 && classes == 2) {
+    binary();
+    return net;
+  }
+  if (fixed) output_mismatch(*last, net.data, true);
+  if (loss == LossKind::Bce && classes == 2) {
+    add_output(1, "sigmoid");
+    binary();
+  } else {
+    add_output(classes, loss == LossKind::Bce ? "sigmoid" : "softmax");
+  }
+  return net;
+}
+
+namespace {
 
 // Multi-label targets are independent 0/1 labels (docs/concepts.md, tasks and encodings): anything else is a
 // data error.
@@ -140,6 +330,18 @@ void check_zero_one(const Dataset& data) {
 }
 
 }  // namespace
+
+void fit_target_scaling(const TrainArgs& args, TrainSetup& s) {
+  const std::string method =
+      args.scale_targets.empty() ? (s.task == Task::Regress ? "standard" : "none") : args.scale_targets;
+  if (method != "none" && s.task != Task::Regress) {
+    throw UsageError("--scale-targets " + method + " applies to regression: class and multi-label targets " +
+                     "are never scaled");
+  }
+  // Fitted on the training part only, as the input scaling is: the held-out samples are last.
+  const Index n = s.train.samples() - (s.validation ? 0 : s.validation_samples);
+  s.model->info.target_scaling = TargetScaling::fit(left_cols(std::as_const(s.train.y), n), method);
+}
 
 void shuffle_samples(Dataset& data, std::uint64_t seed) {
   // A different stream from the model's own (weights, batches), derived from the same seed.
@@ -196,21 +398,43 @@ TrainSetup prepare_training(TrainArgs& args) {
     if (args.data.targets.empty()) args.data.targets = s.model->info.target_names;
     if (args.data.features.empty()) args.data.features = s.model->info.feature_names;
   } else {
-    if (args.layers.empty()) throw UsageError("--layers is required, e.g. --layers 64:relu,10:softmax");
-    layers = parse_layers(args.layers);
+    if (!args.layers.empty()) layers = parse_layers(args.layers);
     make_optimizer_from(args.optimizer);  // a wrong optimizer flag is told before any data is read
-    const std::string loss = args.loss.empty() ? default_loss(layers.back().activation) : args.loss;
-    check_loss_fits_output(loss, layers.back());
-    s.task = infer_task(args.task, layers.back(), loss);
+    if (!layers.empty() && is_output_activation(layers.back().activation) && !args.loss.empty())
+      check_loss_fits_output(args.loss, layers.back());
   }
+  if (!args.resume.empty() && !args.scale_targets.empty())
+    throw UsageError("--resume keeps the saved model's target scaling: leave out --scale-targets");
   if (args.data.targets.empty() && !is_image_data(args.data.spec)) {
     throw UsageError("--target is required for CSV data: the column(s) to predict");
+  }
+  if (!s.model) {
+    InferredNetwork net = read_and_infer(args, std::move(layers), /*last_is_output=*/false);
+    s.task = net.task;
+    s.train = std::move(net.data);
+    layers = std::move(net.layers);
+    const std::string what =
+        task_name(s.task) + (s.task == Task::Classify
+                                 ? ", " + std::to_string(s.train.class_names.size()) + " classes"
+                                 : std::string());
+    if (args.layers.empty()) {
+      layers.insert(layers.begin(),
+                    default_hidden_layer(s.train.features(), layers.back().units, s.train.samples()));
+      if (!args.quiet)
+        std::cerr << "no --layers: " << s.train.features() << " inputs → " << layers_text({layers[0]})
+                  << " → " << layers_text({layers[1]}) << " (" << what << "); --layers chooses others\n";
+    } else if (net.output_added && !args.quiet) {
+      std::cerr << "--layers " << args.layers << " has no output layer: added "
+                << layers_text({layers.back()}) << " (" << what << ")\n";
+    }
+    check_loss_fits_output(args.loss.empty() ? default_loss(layers.back().activation) : args.loss,
+                           layers.back());
   }
   const Index outputs = s.model ? s.model->output_dim() : layers.back().units;
   const TargetEncoding encoding = encoding_for(s.task, outputs);
   const std::vector<std::string> known_classes =
       s.model && s.task == Task::Classify ? s.model->info.class_names : std::vector<std::string>{};
-  s.train = load_data(args.data, encoding, known_classes, /*targets_optional=*/false);
+  if (s.model) s.train = load_data(args.data, encoding, known_classes, /*targets_optional=*/false);
   if (!args.validation_data.empty()) {
     DataArgs v = args.data;
     v.spec = args.validation_data;
@@ -224,8 +448,6 @@ TrainSetup prepare_training(TrainArgs& args) {
       throw UsageError("--resume: the model has " + std::to_string(s.model->output_dim()) +
                        " outputs but the data has " + std::to_string(s.train.y.rows()) + " target rows");
     }
-  } else {
-    check_outputs(layers.back(), s.train, s.task);
   }
   if (s.task == Task::Multilabel) {
     check_zero_one(s.train);
@@ -247,7 +469,11 @@ TrainSetup prepare_training(TrainArgs& args) {
       std::tie(s.model->info.targets_low, s.model->info.targets_high) =
           parse_targets_range(args.targets_range);
     }
+    fit_target_scaling(args, s);
   }
+  // Trained on standardized targets (target_scaling.hpp); a resumed model keeps its own fit.
+  s.model->info.target_scaling.apply(view(s.train.y));
+  if (s.validation) s.model->info.target_scaling.apply(view(s.validation->y));
   return s;
 }
 

@@ -50,6 +50,11 @@ std::string serialize(const Sequential& model) {
                   {"feature_names", info.feature_names},
                   {"targets_range", {number(info.targets_low), number(info.targets_high)}},
                   {"target_names", info.target_names}};
+  if (info.target_scaling.enabled()) {  // absent: targets as given (and in files before it existed)
+    meta["info"]["target_scaling"] = {{"method", info.target_scaling.method},
+                                      {"mean", vector_json(info.target_scaling.mean)},
+                                      {"sd", vector_json(info.target_scaling.sd)}};
+  }
 
   json hist_values = json::object();
   for (const auto& [key, series] : model.history.values) {
@@ -288,6 +293,13 @@ void restore_state(const json& meta, Sequential& model) {
     const json& range = info.at("targets_range");
     model.info.targets_low = static_cast<Scalar>(number(range.at(0)));
     model.info.targets_high = static_cast<Scalar>(number(range.at(1)));
+  }
+  model.info.target_scaling = TargetScaling{};
+  if (info.contains("target_scaling")) {
+    const json& ts = info.at("target_scaling");
+    model.info.target_scaling =
+        TargetScaling::stored(ts.at("method").get<std::string>(), vector_from(ts.at("mean")),
+                              vector_from(ts.at("sd")), model.output_dim());
   }
 
   const json& hist = meta.at("history");

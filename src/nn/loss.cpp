@@ -177,6 +177,13 @@ std::string Loss::name() const {
   return e.has_delta && delta_ != 1 ? detail::call_text(e.name, delta_) : e.name;
 }
 
+std::string Loss::display_name() const {
+  // Sums over the outputs (not means), as the rows above compute them: the formula says so.
+  if (kind_ == LossKind::Mse) return "mse = ½‖t−o‖²";
+  if (kind_ == LossKind::Mae) return "mae = Σ|t−o|";
+  return name();
+}
+
 bool Loss::fuses_with(const Activation& output) const {
   return Table::visit(kind_,
                       [&]<class R>() { return R::entry.fuses && output.kind() == R::entry.fused_output; });

@@ -40,7 +40,7 @@ std::string summary(const Sequential& model) {
   }
   out << line << "\nTotal params: " << total << '\n';
   if (model.compiled()) {
-    out << "Loss: " << model.loss().name() << "\nOptimizer: " << model.optimizer().name() << ' '
+    out << "Loss: " << model.loss().display_name() << "\nOptimizer: " << model.optimizer().name() << ' '
         << model.optimizer().config_json() << '\n';
     if (!model.metric_names().empty()) {
       out << "Metrics:";

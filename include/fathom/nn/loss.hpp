@@ -29,6 +29,10 @@ class Loss {
   LossKind kind() const { return kind_; }
   Scalar delta() const { return delta_; }
   std::string name() const;
+  // The name with what the cost is, for people reading a printed loss: "mse = ½‖t−o‖²" (the
+  // quadratic cost, half the squared error summed over the outputs; the "mse" metric is the
+  // plain mean of (t−o)², twice as large for one output), "mae = Σ|t−o|"; the name otherwise.
+  std::string display_name() const;
 
   // True for softmax+cce and sigmoid+bce: the output delta δ^L is then simply (a − t)/n.
   bool fuses_with(const Activation& output) const;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "fathom/core/matrix.hpp"
+#include "fathom/train/target_scaling.hpp"
 
 namespace fathom {
 
@@ -18,6 +19,9 @@ struct ModelInfo {
   // Targets 0/1 were trained as targets_low/targets_high (0.1/0.9 for sigmoid outputs, see
   // docs/concepts.md, tasks and encodings); both 0: as given.
   Scalar targets_low = 0, targets_high = 0;
+  // Regression targets were standardized for training (target_scaling.hpp): the network's
+  // outputs are in standard deviations until invert() maps them back. "none" for older files.
+  TargetScaling target_scaling;
 };
 
 }  // namespace fathom
