@@ -121,7 +121,14 @@ void add_data_flags(CLI::App& app, DataArgs& args, bool with_target) {
   }
   app.add_option("--features", args.features, "use only these input columns")->delimiter(',');
   app.add_option("--ignore", args.ignore, "columns that are neither inputs nor targets")->delimiter(',');
-  app.add_option("--delimiter", args.delimiter, "CSV delimiter: , ; tab (default: detected)");
+  app.add_option(
+      "--delimiter", args.delimiter,
+      "CSV delimiter: , ; tab, space (runs of spaces and tabs) or one character (default: detected)");
+  auto* header =
+      app.add_flag("--header", args.header, "the CSV's first row names the columns (default: detected)");
+  app.add_flag("--no-header", args.no_header,
+               "the CSV has no header row: every row is data, columns are named 0, 1, ... by position")
+      ->excludes(header);
   app.add_option("--missing", args.missing, "missing values: error, drop or mean")
       ->check(CLI::IsMember({"error", "drop", "mean"}));
   app.add_option("--label-from-name", args.label_from_name,
@@ -155,11 +162,14 @@ Dataset load_data(const DataArgs& args, TargetEncoding encoding, const std::vect
   CsvOptions options;
   if (args.delimiter == "tab" || args.delimiter == "\\t") {
     options.delimiter = '\t';
+  } else if (args.delimiter == "space" || args.delimiter == "whitespace") {
+    options.delimiter = ' ';  // runs of spaces and tabs
   } else if (args.delimiter.size() == 1) {
     options.delimiter = args.delimiter[0];
   } else if (!args.delimiter.empty()) {
-    throw UsageError("--delimiter must be one character or tab, got \"" + args.delimiter + "\"");
+    throw UsageError("--delimiter must be one character, tab or space, got \"" + args.delimiter + "\"");
   }
+  options.header = args.header ? CsvHeader::Present : args.no_header ? CsvHeader::Absent : CsvHeader::Detect;
   options.targets = args.targets;
   options.features = args.features;
   options.ignore = args.ignore;

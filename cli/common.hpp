@@ -52,9 +52,11 @@ struct DataArgs {
   std::vector<std::string> targets;   // --target, split on commas
   std::vector<std::string> features;  // --features
   std::vector<std::string> ignore;    // --ignore
-  std::string delimiter;              // --delimiter ("," ";" "tab" or one character)
+  std::string delimiter;              // --delimiter ("," ";" "tab", "space" or one character)
   std::string missing = "error";      // --missing error|drop|mean
   std::string label_from_name;        // --label-from-name REGEX (pgm-list)
+  // --header / --no-header; neither: detected from the first rows.
+  bool header = false, no_header = false;
 };
 void add_data_flags(CLI::App& app, DataArgs& args, bool with_target);
 // The flags of a command on a saved model: --model and the data flags, both required.

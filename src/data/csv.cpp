@@ -1,5 +1,6 @@
-// CSV loading (csv.hpp): resolves the header into input and target columns, counts the rows in a
-// first pass, then parses every field straight into x and y, so memory stays at the matrices.
+// CSV loading (csv.hpp): reads the first two rows to tell the delimiter and whether there is a
+// header, resolves the columns into inputs and targets, counts the rows in a first pass, then
+// parses every field straight into x and y, so memory stays at the matrices.
 #include "fathom/data/csv.hpp"
 
 #include <charconv>
@@ -8,11 +9,13 @@
 #include <limits>
 #include <optional>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 
 #include "class_labels.hpp"
 #include "csv_scan.hpp"
 #include "fathom/core/error.hpp"
+#include "utf8.hpp"
 
 namespace fathom {
 
@@ -21,6 +24,7 @@ namespace {
 using namespace csv_detail;
 using data_detail::ClassLabels;
 using data_detail::join_names;
+using data_detail::quoted_text;
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -147,10 +151,57 @@ Columns resolve_columns(std::vector<std::string> names, const std::string& sourc
   return c;
 }
 
-std::string quoted(std::string_view text) {
-  constexpr std::size_t kMax = 60;  // a runaway field should not swamp the message
-  if (text.size() > kMax) return "\"" + std::string(text.substr(0, kMax)) + "...\"";
-  return "\"" + std::string(text) + "\"";
+std::string quoted(std::string_view text) { return quoted_text(text); }
+
+// Whether the first row is data rather than names, given the row after it (empty when there is
+// none): every field is of the kind of the field below it (a number over a number, text over
+// text; a missing value goes with either) and at least one is a number, so a row of names
+// over numbers is a header, and a headerless file with class labels (UCI's iris.data) is data.
+// Without a row below, a row of numbers is data. Column positions 0, 1, 2, ... or 1, 2, 3, ...
+// (three or more, optionally after an empty first name) are a header, as pandas and R write
+// unnamed columns.
+bool looks_like_data(const std::vector<std::string>& row, const std::vector<std::string>& below) {
+  enum Kind { Number, Missing, Text };
+  const auto kind = [](const std::string& text) {
+    float v = 0;
+    const Cell cell = parse_number(text, v);
+    return cell == Cell::Number ? Number : cell == Cell::Missing ? Missing : Text;
+  };
+  const bool compare = below.size() == row.size();
+  bool number = false, text = false;
+  for (std::size_t i = 0; i < row.size(); ++i) {
+    const Kind k = kind(row[i]);
+    if (k == Text && !compare) return false;
+    if (compare && k != Missing) {
+      const Kind under = kind(below[i]);
+      if (under != Missing && under != k) return false;
+    }
+    number |= k == Number;
+    text |= k == Text;
+  }
+  if (!number) return false;
+  if (text) return true;
+  const std::size_t first = row[0].empty() ? 1 : 0;  // pandas's unnamed index column
+  if (row.size() < 3 || (row[first] != "0" && row[first] != "1")) return true;
+  const std::size_t base = row[first] == "0" ? 0 : 1;
+  for (std::size_t i = first; i < row.size(); ++i)
+    if (row[i] != std::to_string(base + i - first)) return true;
+  return false;
+}
+
+// Header names must be usable as names: valid UTF-8 (they are stored in model files) and unique.
+void check_names(const std::vector<std::string>& names, const std::string& at) {
+  std::unordered_map<std::string_view, std::size_t> seen;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const std::size_t bad = data_detail::invalid_utf8_offset(names[i]);
+    if (bad != std::string_view::npos)
+      throw DataError(at + "column " + std::to_string(i) + " (0-based): the name " + quoted(names[i]) +
+                      " is not valid UTF-8 (byte " + std::to_string(bad) + "); save the file as UTF-8");
+    const auto [it, fresh] = seen.emplace(names[i], i);
+    if (!fresh)
+      throw DataError(at + "columns " + std::to_string(it->second) + " and " + std::to_string(i) +
+                      " (0-based) are both named " + quoted(names[i]) + "; column names must be unique");
+  }
 }
 
 Dataset parse(ChunkReader& reader, const CsvOptions& options) {
@@ -159,21 +210,53 @@ Dataset parse(ChunkReader& reader, const CsvOptions& options) {
   if (options.delimiter == '"' || options.delimiter == '\n' || options.delimiter == '\r')
     throw InvalidArgument("CSV delimiter cannot be a quote or a line break");
 
-  // Header: the first non-blank record.
+  // The first non-blank record and the one after it, copied (splitting unescapes quotes in
+  // place, and they may be read again as data), then back to where the data starts.
   std::size_t line = 1;
   Record record;
+  std::size_t first_start = 0;
   for (;;) {
+    first_start = reader.position();
     if (!next_record(reader, true, line, record))
       throw DataError(source + ": no data rows (the file is empty)");
     if (!record.blank()) break;
     line += record.newlines;
   }
-  const char delimiter = options.delimiter ? options.delimiter : detect_delimiter(record);
-  std::vector<Field> fields;
-  split_fields(record, delimiter, fields);
-  std::vector<std::string> names;
-  for (Field f : fields) names.emplace_back(text_of(f));
+  const std::size_t first_line = line;
+  std::string first(record.begin, record.end), second;
   line += record.newlines;
+  const std::size_t header_end = reader.position();
+  bool has_second = false;
+  for (std::size_t peek_line = line; !has_second && next_record(reader, true, peek_line, record);) {
+    has_second = !record.blank();
+    if (has_second) second.assign(record.begin, record.end);
+    peek_line += record.newlines;
+  }
+  Record first_record{first.data(), first.data() + first.size(), 0};
+  Record second_record{second.data(), second.data() + second.size(), 0};
+  const char delimiter = options.delimiter
+                             ? options.delimiter
+                             : detect_delimiter(first_record, has_second ? &second_record : nullptr);
+  std::vector<Field> fields;
+  split_fields(first_record, delimiter, fields);
+  std::vector<std::string> names, below;
+  for (Field f : fields) names.emplace_back(text_of(f));
+  if (has_second) {
+    split_fields(second_record, delimiter, fields);
+    for (Field f : fields) below.emplace_back(text_of(f));
+  }
+  const bool header = options.header == CsvHeader::Present ||
+                      (options.header == CsvHeader::Detect && !looks_like_data(names, below));
+  if (header) {
+    check_names(names, at(first_line));
+    reader.seek(header_end);
+  } else {
+    // Named by position, as pandas names the columns of a file read with header=None; so a
+    // target given as a 0-based index and as a name are the same thing.
+    for (std::size_t i = 0; i < names.size(); ++i) names[i] = std::to_string(i);
+    reader.seek(first_start);
+    line = first_line;
+  }
   const Columns columns = resolve_columns(std::move(names), source, options);
   const std::size_t ncols = columns.names.size();
 
@@ -204,6 +287,10 @@ Dataset parse(ChunkReader& reader, const CsvOptions& options) {
       continue;
     }
     split_fields(record, delimiter, fields);
+    if (fields.empty()) {  // only whitespace, with whitespace as the delimiter
+      line += record.newlines;
+      continue;
+    }
     if (fields.size() != ncols)
       throw DataError(at(line) + "expected " + std::to_string(ncols) + " fields, found " +
                       std::to_string(fields.size()));
@@ -247,10 +334,16 @@ Dataset parse(ChunkReader& reader, const CsvOptions& options) {
       }
     }
     if (labels && !drop) {
+      const std::size_t known = classes.names().size();
       const std::int32_t id = classes.find_or_add(label);
+      const auto column = [&] { return at(line) + "column \"" + columns.names[columns.targets[0]] + "\": "; };
       if (id < 0)
-        throw DataError(at(line) + "column \"" + columns.names[columns.targets[0]] + "\": unknown class " +
-                        quoted(label) + "; the known classes are: " + classes.list());
+        throw DataError(column() + "unknown class " + quoted(label) +
+                        "; the known classes are: " + classes.list());
+      // A new class's name is stored in the model file, which holds UTF-8 only.
+      if (classes.names().size() > known && data_detail::invalid_utf8_offset(label) != std::string_view::npos)
+        throw DataError(column() + "the class label " + quoted(label) +
+                        " is not valid UTF-8; save the file as UTF-8");
       ids.push_back(id);
     }
     r += !drop;
@@ -306,10 +399,13 @@ Dataset read_csv(const std::string& path, const CsvOptions& options) {
 }
 
 Dataset read_csv(std::istream& in, const std::string& name, const CsvOptions& options) {
-  std::string content;
-  char chunk[1 << 16];
-  while (in.read(chunk, sizeof chunk) || in.gcount() > 0) content.append(chunk, std::size_t(in.gcount()));
-  if (in.bad()) throw FileError(name + ": read error");
+  std::string content = read_whole(
+      [&](char* out, std::size_t n) {
+        in.read(out, std::streamsize(n));
+        if (in.bad()) throw FileError(name + ": read error");
+        return std::size_t(in.gcount());
+      },
+      name);
   ChunkReader reader(std::move(content), name);
   return parse(reader, options);
 }

@@ -3,22 +3,28 @@
 #pragma once
 
 #include <cstddef>
-#include <cstdio>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 namespace fathom::csv_detail {
 
-// The bytes of a file (read in chunks) or of a string held whole. The parser sees a window
-// [begin(), end()) of unread bytes and asks for more when a record runs past its end, so memory
-// stays at one chunk (or the longest record) however large the file.
+// The text of a file or of bytes held whole, gzip-compressed or not (told by the magic bytes,
+// not the name). The parser sees a window [begin(), end()) of unread bytes and asks for more when
+// a record runs past its end. A regular file is read in chunks, so memory stays at one chunk (or
+// the longest record) however large the file; a pipe, FIFO or terminal cannot be read twice, so
+// it is read whole up front and the second pass runs over memory.
 class ChunkReader {
  public:
   // Opens `path`; throws FileError when it cannot.
   explicit ChunkReader(const std::string& path);
-  // Takes the whole content (stdin, read up front). Both skip a UTF-8 byte-order mark.
+  // Takes the whole content (stdin, read up front). Both skip a UTF-8 byte-order mark, and both
+  // throw FileError "NAME: not a text CSV file (...)" for binary content.
   ChunkReader(std::string content, std::string name);
+  ~ChunkReader();
+  ChunkReader(const ChunkReader&) = delete;
+  ChunkReader& operator=(const ChunkReader&) = delete;
 
   char* begin() { return buffer_.data() + start_; }
   char* end() { return buffer_.data() + size_; }
@@ -30,23 +36,29 @@ class ChunkReader {
   // it is full (a record longer than a chunk). Returns false at end of file. Pointers into the
   // window are invalid afterwards.
   bool more();
-  // The offset in the input of begin(), and going back to one (for the second pass).
+  // The offset in the (decompressed) text of begin(), and going back to one (a second pass, or
+  // re-reading the rows looked at to detect the header).
   std::size_t position() const { return base_ + start_; }
   void seek(std::size_t position);
 
  private:
-  struct FileCloser {
-    void operator()(std::FILE* f) const { std::fclose(f); }
-  };
-  void skip_bom();
+  struct Stream;  // a zlib gzFile over a regular file (plain or gzip)
+  void take_content(std::string content);
+  // At the start of the text: skips a UTF-8 byte-order mark, rejects binary content.
+  void check_start();
 
   std::string name_;
-  std::unique_ptr<std::FILE, FileCloser> file_;
+  std::unique_ptr<Stream> file_;  // null when the whole text is in buffer_
   std::string buffer_;
   std::size_t base_ = 0;  // input offset of buffer_[0]
   std::size_t start_ = 0, size_ = 0;
   bool eof_ = false;
 };
+
+// Reads a source that can be read only once (a pipe, stdin) whole, for ChunkReader(content, name).
+// `read` fills up to n bytes and returns how many (0 at the end). The start is checked for binary
+// content as soon as it is there, so `/dev/urandom` fails at once instead of filling memory.
+std::string read_whole(const std::function<std::size_t(char*, std::size_t)>& read, const std::string& name);
 
 // Counts the non-blank records of the rest of the input (a blank record is empty or a lone
 // "\r"), quote-aware; `saw_quote` tells whether any '"' occurs, so the parsing pass can find
@@ -78,9 +90,15 @@ struct Field {
 };
 // Splits a record at `delimiter` outside quotes. A '"' toggles quoting and "" inside quotes is a
 // literal quote, so the quote parity agrees with next_record's. Strips a trailing '\r'.
+// kWhitespace splits at runs of spaces and tabs, ignoring them at both ends (a record of only
+// whitespace has no fields).
+constexpr char kWhitespace = ' ';
 void split_fields(Record record, char delimiter, std::vector<Field>& fields);
 
-// The most frequent of ',', ';' and '\t' outside quotes in a header record (',' when none).
-char detect_delimiter(const Record& header);
+// The delimiter of a file from its first record and the one after it (`next`, null when there
+// is none): the most frequent of ',', ';' and '\t' outside quotes in the first; when it has none
+// of them, kWhitespace if both records hold the same number (2 or more) of whitespace-separated
+// fields (a .dat file), else ','.
+char detect_delimiter(const Record& first, const Record* next);
 
 }  // namespace fathom::csv_detail
