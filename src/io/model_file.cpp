@@ -50,6 +50,7 @@ std::string serialize(const Sequential& model) {
                   {"feature_names", info.feature_names},
                   {"targets_range", {number(info.targets_low), number(info.targets_high)}},
                   {"target_names", info.target_names}};
+  if (!info.label_regex.empty()) meta["info"]["label_regex"] = info.label_regex;
 
   json hist_values = json::object();
   for (const auto& [key, series] : model.history.values) {
@@ -236,6 +237,7 @@ void restore_state(const json& meta, Sequential& model) {
   model.info.class_names = info.at("class_names").get<std::vector<std::string>>();
   model.info.feature_names = info.value("feature_names", std::vector<std::string>{});
   model.info.target_names = info.value("target_names", std::vector<std::string>{});
+  model.info.label_regex = info.value("label_regex", std::string{});
   if (info.contains("targets_range")) {
     const json& range = info.at("targets_range");
     model.info.targets_low = static_cast<Scalar>(number(range.at(0)));

@@ -18,6 +18,9 @@ struct ModelInfo {
   // Targets 0/1 were trained as targets_low/targets_high (0.1/0.9 for sigmoid outputs, see
   // docs/concepts.md, tasks and encodings); both 0: as given.
   Scalar targets_low = 0, targets_high = 0;
+  // pgm-list data: the regex whose first capture group on a file name is the class, so that
+  // evaluate reads new image lists the same way ("" for other data).
+  std::string label_regex;
 };
 
 }  // namespace fathom
