@@ -24,6 +24,7 @@ void print_summary(const Dataset& data, const Logs& logs, const std::string& tit
 }
 
 int run_train(TrainArgs& args) {
+  if (args.perceptron) return run_perceptron(args);
   TrainSetup setup = prepare_training(args);
   Sequential& model = *setup.model;
   std::vector<Callback*> callbacks;
@@ -116,6 +117,8 @@ Command add_train(CLI::App& root) {
                   "save the model after every epoch (resume with --resume)");
   sub->add_option("--resume", args->resume, "continue training a saved model (--epochs is the new total)");
   sub->add_flag("--quiet", args->quiet, "print nothing while training");
+  sub->add_flag("--perceptron", args->perceptron,
+                "train one layer of step units by the perceptron rule (--lr, --epochs: the most epochs)");
   return {sub, [args] { return run_train(*args); }};
 }
 

@@ -32,6 +32,7 @@ struct TrainArgs {
   // train only
   std::string save, log, checkpoint, resume;
   bool quiet = false;
+  bool perceptron = false;  // --perceptron: the perceptron rule instead of gradient training
 };
 
 // The flags common to train and cv (data, network, optimizer, fitting).
@@ -65,6 +66,9 @@ InputScaling fit_scaling(const TrainArgs& args, const Dataset& data, Index n);
 std::pair<Scalar, Scalar> parse_targets_range(const std::string& range);
 // Maps 0/1 targets into --targets-range lo,hi.
 void apply_targets_range(const std::string& range, Matrix& y);
+
+// fathom train --perceptron (cli/perceptron.cpp): one layer of step units by the perceptron rule.
+int run_perceptron(TrainArgs& args);
 
 // Puts the samples in a random order fixed by the seed, so that --validation-split holds out
 // a random part even of a file sorted by class (Iris is).
