@@ -1,12 +1,22 @@
 // Shared pieces of the `fathom` command (see common.hpp).
 #include "common.hpp"
 
+#include <sched.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
 #include <iostream>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 
-#ifndef FATHOM_DATA_DIR
-#define FATHOM_DATA_DIR "data"
+// The installed data folder relative to the installed executable (CMake computes it from the
+// install directories, e.g. ../share/fathom): no absolute path is compiled in, so an installed
+// tree can be moved.
+#ifndef FATHOM_INSTALL_DATA_REL
+#define FATHOM_INSTALL_DATA_REL "../share/fathom"
 #endif
 
 namespace fathom::cli {
@@ -26,7 +36,130 @@ std::vector<std::string> split(const std::string& text, char sep) {
 
 std::string data_dir() {
   if (const char* env = std::getenv("FATHOM_DATA_DIR")) return env;
-  return FATHOM_DATA_DIR;
+  namespace fs = std::filesystem;
+  std::error_code error;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", error);
+  std::vector<std::string> tried;
+  if (!error) {
+    // Installed (PREFIX/bin/fathom → PREFIX/share/fathom), then the build folder's data link.
+    for (const fs::path& dir : {exe.parent_path() / FATHOM_INSTALL_DATA_REL, exe.parent_path() / "data"}) {
+      const fs::path normal = dir.lexically_normal();
+      if (fs::exists(normal / "iris.csv", error)) return normal.string();
+      tried.push_back(normal.string());
+    }
+  }
+  throw FileError("the bundled data sets are not in " + (tried.empty() ? std::string("?") : join(tried)) +
+                  "; set FATHOM_DATA_DIR to their folder, or give --data");
+}
+
+namespace {
+
+// A numeric flag's accepted values: lo..hi (each end open or closed), integers only or not.
+struct NumberRange {
+  const char* flag;
+  double lo, hi;
+  bool lo_open = false, hi_open = false, integer = false;
+};
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr double kIntMax = double(std::numeric_limits<int>::max());
+
+constexpr NumberRange positive(const char* flag) { return {flag, 0, kInf, true, true}; }
+constexpr NumberRange non_negative(const char* flag) { return {flag, 0, kInf, false, true}; }
+constexpr NumberRange fraction(const char* flag) { return {flag, 0, 1, false, true}; }  // [0, 1)
+constexpr NumberRange integer_from(const char* flag, double lo, double hi = kIntMax) {
+  return {flag, lo, hi, false, false, true};
+}
+
+// Every numeric flag of every subcommand. A flag of the same name means the same in each.
+constexpr NumberRange kNumberFlags[] = {
+    positive("--lr"),                // η
+    fraction("--momentum"),          // α
+    non_negative("--l1"),            // λ₁
+    non_negative("--l2"),            // λ₂
+    non_negative("--clip-norm"),     // 0: no clipping
+    fraction("--dropout"),           // a rate of 1 would drop everything
+    fraction("--validation-split"),  // 1 would leave nothing to train on
+    integer_from("--epochs", 1),
+    integer_from("--batch-size", 1),
+    integer_from("--early-stopping", 0),  // 0: off
+    integer_from("--seed", 0, 18446744073709551615.0),
+    integer_from("--threads", 1),  // above the hardware threads: capped (use_threads)
+    integer_from("--folds", 2),    // cv
+    integer_from("--hidden", 1),   // cv, each width
+    integer_from("--steps", 1),    // trace
+    integer_from("--inputs", 1),   // gradcheck
+    integer_from("--samples", 1),  // gradcheck
+};
+
+constexpr NumberRange kAnyFinite{"", -kInf, kInf, true, true};
+constexpr NumberRange kAnyInteger{"", -9.2e18, 1.8e19, false, false, true};
+
+std::string describe(const NumberRange& r) {
+  const auto num = [](double v) {
+    std::ostringstream out;
+    out << v;
+    return out.str();
+  };
+  std::string text = r.integer ? "an integer" : "a number";
+  if (r.lo < -1e18) return r.integer ? text : "a finite number";
+  if (r.hi == kInf || r.hi == kIntMax || r.hi > 1e18) return text + (r.lo_open ? " > " : " >= ") + num(r.lo);
+  return text + " in " + (r.lo_open ? "(" : "[") + num(r.lo) + ", " + num(r.hi) + (r.hi_open ? ")" : "]");
+}
+
+// CLI11 validator: "" when `text` is in range, else what is wrong (CLI11 puts the flag's name
+// in front). NaN and Inf fail every range: they are not finite.
+std::string check_number(const NumberRange& r, std::string& text) {
+  const std::string expected = "expected " + describe(r) + ", got \"" + text + "\"";
+  const char* begin = text.c_str();
+  char* end = nullptr;
+  const double value = std::strtod(begin, &end);
+  if (text.empty() || end != begin + text.size() || !std::isfinite(value)) return expected;
+  const bool above = r.lo_open ? value > r.lo : value >= r.lo;
+  const bool below = r.hi_open ? value < r.hi : value <= r.hi;
+  if (!above || !below) return expected;
+  if (r.integer) {
+    if (value != std::floor(value)) return expected;
+    // "1e3" is the integer 1000: hand CLI11 the digits it converts.
+    if (text.find_first_of("eE.") != std::string::npos)
+      text = value < 0 ? std::to_string(std::int64_t(value)) : std::to_string(std::uint64_t(value));
+  }
+  return "";
+}
+
+}  // namespace
+
+void check_number_flags(CLI::App& app) {
+  for (CLI::Option* option : app.get_options()) {
+    const std::string type = option->get_type_name();
+    const bool numeric = type == "FLOAT" || type == "INT" || type == "UINT";
+    const NumberRange* range = nullptr;
+    for (const NumberRange& r : kNumberFlags) {
+      if (option->check_name(r.flag)) range = &r;
+    }
+    if (range == nullptr) {
+      if (!numeric) continue;
+      // A flag added without a row still refuses NaN and Inf; tests/cli_flags_test.cpp fails
+      // until it has its row and its range.
+      range = type == "FLOAT" ? &kAnyFinite : &kAnyInteger;
+    }
+    // transform, not check: a check gets a copy, and "1e3" must reach CLI11 as "1000".
+    option->transform(
+        CLI::Validator([range](std::string& text) { return check_number(*range, text); }, "", "range"));
+  }
+}
+
+void use_threads(int requested) {
+  int available = int(std::thread::hardware_concurrency());
+  // The CPUs this process may run on (taskset, a container's cpuset) can be fewer than the machine's.
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) available = CPU_COUNT(&set);
+  if (available > 0 && requested > available) {
+    std::cerr << "fathom: --threads " << requested << " is more than the " << available
+              << " hardware threads here; using " << available << '\n';
+    requested = available;
+  }
+  set_num_threads(requested);
 }
 
 std::vector<LayerSpec> parse_layers(const std::string& spec) {
@@ -60,6 +193,17 @@ std::vector<LayerSpec> parse_layers(const std::string& spec) {
   }
   if (layers.empty()) throw UsageError("--layers: empty; give e.g. 64:relu,10:softmax");
   return layers;
+}
+
+void check_gradient_trainable(const std::vector<LayerSpec>& layers, const std::string& flag) {
+  for (const LayerSpec& layer : layers) {
+    if (layer.activation.kind() == ActivationKind::Step) {
+      throw UsageError(flag +
+                       ": step units have a zero derivative, so gradient training cannot change them "
+                       "(docs/concepts.md, perceptron); train one step layer with the perceptron rule "
+                       "(fathom train --perceptron), or use sigmoid or tanh units");
+    }
+  }
 }
 
 namespace {
@@ -149,8 +293,12 @@ Dataset load_data(const DataArgs& args, TargetEncoding encoding, const std::vect
                   bool targets_optional) {
   if (args.spec.rfind("idx:", 0) == 0) {
     const auto files = split(args.spec.substr(4), ',');
+    // Images alone are enough where labels are not needed (predict).
+    if (targets_optional && files.size() == 1 && !files[0].empty()) return read_idx(files[0], "");
     if (files.size() != 2 || files[0].empty() || files[1].empty()) {
-      throw UsageError("--data idx:IMAGES,LABELS needs two files, got \"" + args.spec + "\"");
+      throw UsageError("--data idx:IMAGES,LABELS needs two files" +
+                       std::string(targets_optional ? " (or idx:IMAGES alone)" : "") + ", got \"" +
+                       args.spec + "\"");
     }
     return read_idx(files[0], files[1]);
   }
@@ -199,15 +347,24 @@ std::string join(const std::vector<std::string>& items, std::size_t most) {
 
 void add_optimizer_flags(CLI::App& app, OptimizerArgs& args) {
   app.add_option("--optimizer", args.name, "the optimizer: " + join(optimizer_names()) + " (default adam)");
-  app.add_option("--lr", args.lr, "learning rate (default: the optimizer's own)");
+  // --learning-rate is Keras's name for it.
+  app.add_option("--lr,--learning-rate", args.lr, "learning rate (default: the optimizer's own)");
   app.add_option("--momentum", args.momentum, "momentum α (sgd, rmsprop)");
   app.add_flag("--nesterov", args.nesterov, "Nesterov momentum (sgd)");
   app.add_option("--l1", args.l1, "L1 penalty λ₁ (sgd)");
-  app.add_option("--l2", args.l2, "L2 penalty λ₂ (weight decay for adamw)");
+  // One flag, three rules (docs/concepts.md, momentum and weight decay; adaptive gradient descent).
+  app.add_option("--l2", args.l2,
+                 "L2 penalty λ₂: sgd subtracts λ₂·w every step; adagrad, rmsprop, adam add λ₂·w to the "
+                 "gradient; adamw: its decoupled weight decay (default 0.01, 0 turns it off)");
   app.add_option("--clip-norm", args.clip_norm, "clip the gradient's global L2 norm to this value");
 }
 
+namespace {
+std::string optimizer_name(const OptimizerArgs& a) { return a.name.empty() ? "adam" : a.name; }
+}  // namespace
+
 OptimizerHandle make_optimizer_from(const OptimizerArgs& a) {
+  const std::string name = optimizer_name(a);
   nlohmann::json config = nlohmann::json::object();
   const auto put = [&](const char* key, const std::optional<double>& flag) {
     if (flag) config[key] = *flag;
@@ -215,10 +372,30 @@ OptimizerHandle make_optimizer_from(const OptimizerArgs& a) {
   put("learning_rate", a.lr);
   put("momentum", a.momentum);
   put("l1", a.l1);
-  put(a.name == "adamw" ? "weight_decay" : "l2", a.l2);  // AdamW's decay is decoupled from the gradient
+  put(name == "adamw" ? "weight_decay" : "l2", a.l2);  // AdamW's decay is decoupled from the gradient
   put("clip_norm", a.clip_norm);
   if (a.nesterov) config["nesterov"] = true;
-  return make_optimizer(a.name, config.dump());
+  return make_optimizer(name, config.dump());
+}
+
+void apply_on_resume(const OptimizerArgs& a, Optimizer& saved) {
+  if (!a.name.empty() && a.name != saved.name()) {
+    throw UsageError("--resume: the model trains with " + saved.name() + " and its state; --optimizer " +
+                     a.name + " cannot take it over (leave out --optimizer, or train afresh)");
+  }
+  const std::pair<const char*, bool> fixed[] = {{"--momentum", a.momentum.has_value()},
+                                                {"--nesterov", a.nesterov},
+                                                {"--l1", a.l1.has_value()},
+                                                {"--l2", a.l2.has_value()},
+                                                {"--clip-norm", a.clip_norm.has_value()}};
+  for (const auto& [flag, given] : fixed) {
+    if (given) {
+      throw UsageError(std::string("--resume: ") + flag + " cannot change the saved optimizer (" +
+                       saved.name() + " " + saved.config_json() + "); only --lr can (leave out " + flag +
+                       ")");
+    }
+  }
+  if (a.lr) saved.restart_learning_rate(Scalar(*a.lr));  // also the base of a --schedule
 }
 
 // The task a saved model solves: as `fathom train` recorded it, or, for a model saved by a
@@ -258,7 +435,10 @@ Dataset load_for_model(const Sequential& model, DataArgs args, bool targets_opti
   const bool pinned = !args.features.empty();
   if (args.targets.empty() && !(targets_optional && pinned)) args.targets = info.target_names;
   if (!targets_optional && args.spec.rfind("pgm-list:", 0) == 0 && args.label_from_name.empty()) {
-    throw UsageError("--data pgm-list: needs --label-from-name REGEX to read the classes");
+    // The classes are read from the file names as they were for training, unless told otherwise.
+    args.label_from_name = info.label_regex;
+    if (args.label_from_name.empty())
+      throw UsageError("--data pgm-list: needs --label-from-name REGEX to read the classes");
   }
 
   Dataset data = load_data(args, encoding, classes, targets_optional);

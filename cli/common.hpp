@@ -12,7 +12,8 @@
 
 namespace fathom::cli {
 
-// Exit codes (docs/cli.md): 0 success, 1 runtime failure, 2 usage error, 3 bad data or model file.
+// Exit codes (docs/cli.md): 0 success, 1 runtime failure, 2 usage error, 3 bad data or model file
+// (also: the data or model does not fit in memory).
 enum Exit { kOk = 0, kRuntime = 1, kUsage = 2, kBadData = 3 };
 
 // A wrong flag value or combination: exit code 2.
@@ -21,9 +22,20 @@ class UsageError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Where the bundled data sets live: $FATHOM_DATA_DIR when set, else the data/ folder of the
-// source tree the command was built from (nothing installs them).
+// Where the bundled data sets live: $FATHOM_DATA_DIR when set, else found from the executable's
+// own location: the installed share/fathom (../share/fathom next to bin/), else data/ next to the
+// executable (the build folder links it to the source tree's data/). FileError when none has them.
 std::string data_dir();
+
+// Range checks of every numeric flag of every subcommand, from one table keyed by the flag's
+// name: NaN, Inf and out-of-range values are usage errors naming the flag and its range. Call once
+// per subcommand after its flags are added; a numeric flag missing from the table still gets
+// "finite" (and tests/cli_flags_test.cpp fails until it has its row).
+void check_number_flags(CLI::App& app);
+
+// --threads N: at most the hardware threads this process may run on; more would only make the
+// threads wait for each other, so N is capped there with a one-line note on stderr.
+void use_threads(int requested);
 
 // "a, b, c": at most `most` items, then ", …".
 std::string join(const std::vector<std::string>& items, std::size_t most = std::size_t(-1));
@@ -35,6 +47,10 @@ struct LayerSpec {
   bool use_bias = true;
 };
 std::vector<LayerSpec> parse_layers(const std::string& spec);
+// Step units cannot be trained by gradient descent (the step's derivative is 0 everywhere):
+// UsageError naming `flag` (the one that asked for them) and pointing to the perceptron rule
+// (fathom train --perceptron).
+void check_gradient_trainable(const std::vector<LayerSpec>& layers, const std::string& flag);
 
 enum class Task { Classify, Multilabel, Regress };
 Task parse_task(const std::string& name);
@@ -75,7 +91,7 @@ Dataset load_for_model(const Sequential& model, DataArgs args, bool targets_opti
 // Optimizer flags shared by train and cv: each one given becomes an option of the optimizer's
 // JSON config; the others are left out, so the optimizer keeps its own defaults.
 struct OptimizerArgs {
-  std::string name = "adam";
+  std::string name;  // "" → adam (left empty so --resume can tell whether it was given)
   std::optional<double> lr, momentum, l1, l2, clip_norm;
   bool nesterov = false;
 };
@@ -83,6 +99,11 @@ void add_optimizer_flags(CLI::App& app, OptimizerArgs& args);
 // make_optimizer(name, config) from the flags. A name or option the optimizer does not know
 // throws InvalidArgument (a usage error, exit 2) listing the ones it knows.
 OptimizerHandle make_optimizer_from(const OptimizerArgs& args);
+// --resume goes on with the saved optimizer and its state: --lr replaces its learning rate (as a
+// Keras user sets model.optimizer.learning_rate before fitting again); --optimizer naming another
+// rule and the options of the rule (--momentum, --nesterov, --l1, --l2, --clip-norm) would need a
+// new state, so they are a UsageError naming the flag.
+void apply_on_resume(const OptimizerArgs& args, Optimizer& saved);
 
 // names[i], or `prefix` followed by i for a model saved without names.
 std::string name_or_index(const std::vector<std::string>& names, std::size_t i, const std::string& prefix);

@@ -14,6 +14,9 @@ namespace fathom::cli {
 
 namespace {
 
+// Every fold trains this many epochs unless --epochs says otherwise.
+constexpr int kCvEpochs = 50;
+
 struct CvArgs {
   TrainArgs train;
   int folds = 5;
@@ -41,10 +44,12 @@ int run_cv(CvArgs& a) {
   if (t.data.spec.empty()) throw UsageError("--data is required");
   if (t.data.targets.empty() && !is_image_data(t.data.spec))
     throw UsageError("--target is required for CSV data");
-  if (a.folds < 2) throw UsageError("--folds must be >= 2, got " + std::to_string(a.folds));
+  // --folds and each --hidden width are range-checked with every numeric flag (check_number_flags).
   if (a.hidden.empty()) throw UsageError("--hidden needs at least one width");
-  for (Index h : a.hidden) {
-    if (h < 1) throw UsageError("--hidden widths must be >= 1, got " + std::to_string(h));
+  if (!t.layers.empty()) {
+    throw UsageError(
+        "cv builds one hidden layer of each --hidden width with --activation, then --output: --layers "
+        "does not apply (train the chosen width with fathom train --layers)");
   }
   if (t.early_stopping != 0 || !t.schedule.empty() || t.validation_split != 0 || !t.validation_data.empty() ||
       !t.targets_range.empty()) {
@@ -55,8 +60,8 @@ int run_cv(CvArgs& a) {
   }
   make_optimizer_from(t.optimizer);  // a wrong optimizer flag is told before any data is read
   check_outputs({t.save}, t.force);
-  if (t.epochs == 0) t.epochs = 50;
-  if (t.threads > 0) set_num_threads(t.threads);
+  if (t.epochs == 0) t.epochs = kCvEpochs;
+  if (t.threads > 0) use_threads(t.threads);
 
   // The task and output layer as train infers them (train_setup.hpp): --output, else from the data.
   std::vector<LayerSpec> given;
@@ -65,6 +70,8 @@ int run_cv(CvArgs& a) {
     if (given.size() != 1) throw UsageError("--output is one layer, e.g. 3:softmax");
     if (!t.loss.empty()) check_loss_fits_output(t.loss, given[0]);
   }
+  check_gradient_trainable({LayerSpec{1, Activation(a.activation), true}}, "--activation");
+  if (!given.empty()) check_gradient_trainable(given, "--output");
   InferredNetwork net = read_and_infer(t, given, /*last_is_output=*/true);
   const Task task = net.task;
   const std::optional<LayerSpec> output = net.layers.back();
@@ -131,6 +138,12 @@ Command add_cv(CLI::App& root) {
   auto args = std::make_shared<CvArgs>();
   CLI::App* sub = root.add_subcommand("cv", "k-fold cross-validation to choose the number of hidden units");
   add_train_flags(*sub, args->train);
+  sub->get_option("--epochs")->description("epochs per fold (default " + std::to_string(kCvEpochs) + ")");
+  // Train's flags that cv rejects (run_cv says why) are listed apart in its help.
+  for (const char* flag : {"--layers", "--early-stopping", "--schedule", "--validation-split",
+                           "--validation-data", "--targets-range"}) {
+    sub->get_option(flag)->group("Refused by cv (train's flags)");
+  }
   sub->add_option("--folds", args->folds, "number of folds (default 5)");
   sub->add_option("--hidden", args->hidden, "candidate hidden-layer widths (default 2,4,8,16,32)")
       ->delimiter(',');

@@ -20,6 +20,7 @@ namespace {
 
 int run_train(TrainArgs& args) {
   check_outputs({args.save, args.log, args.checkpoint}, args.force);
+  if (args.perceptron) return run_perceptron(args);
   TrainSetup setup = prepare_training(args);
   Sequential& model = *setup.model;
   std::vector<Callback*> callbacks;
@@ -136,6 +137,8 @@ Command add_train(CLI::App& root) {
       ->check(CLI::IsMember({"standard", "none"}));
   sub->add_flag("--quiet", args->quiet, "print nothing while training");
   sub->add_flag("--force", args->force, "replace --save, --log and --checkpoint files even if read-only");
+  sub->add_flag("--perceptron", args->perceptron,
+                "train one layer of step units by the perceptron rule (--lr, --epochs: the most epochs)");
   return {sub, [args] { return run_train(*args); }};
 }
 

@@ -105,6 +105,7 @@ std::unique_ptr<Sequential> build_model(const TrainArgs& args, const std::vector
   model->info.class_names = task == Task::Multilabel ? data.target_names : data.class_names;
   model->info.feature_names = data.feature_names;
   model->info.target_names = data.target_names;
+  model->info.label_regex = args.data.label_from_name;  // evaluate reads new image lists by it
   return model;
 }
 
@@ -376,19 +377,19 @@ TrainSetup prepare_training(TrainArgs& args) {
   if (args.validation_split > 0 && !args.validation_data.empty()) {
     throw UsageError("give --validation-split or --validation-data, not both");
   }
-  if (args.threads < 0) throw UsageError("--threads must be >= 1, got " + std::to_string(args.threads));
-  if (args.threads > 0) set_num_threads(args.threads);
+  if (args.threads > 0) use_threads(args.threads);
 
   std::vector<LayerSpec> layers;
   if (!args.resume.empty()) {
     if (args.data.spec.empty()) throw UsageError("--resume needs --data: the data to go on training with");
     if (!args.layers.empty() || !args.loss.empty() || args.dropout != 0 || !args.init.empty() ||
-        !args.task.empty()) {
+        !args.task.empty() || !args.scale.empty()) {
       throw UsageError(
           "--resume continues the saved network as it is: leave out --layers, --loss, --dropout, "
-          "--init and --task");
+          "--init, --task and --scale");
     }
     s.model = std::make_unique<Sequential>(load_model(args.resume));
+    apply_on_resume(args.optimizer, s.model->optimizer());  // --lr applies; other optimizer flags are errors
     if (args.targets_range.empty() && s.model->info.targets_high > s.model->info.targets_low) {
       args.targets_range =
           std::to_string(s.model->info.targets_low) + "," + std::to_string(s.model->info.targets_high);
@@ -398,7 +399,10 @@ TrainSetup prepare_training(TrainArgs& args) {
     if (args.data.targets.empty()) args.data.targets = s.model->info.target_names;
     if (args.data.features.empty()) args.data.features = s.model->info.feature_names;
   } else {
-    if (!args.layers.empty()) layers = parse_layers(args.layers);
+    if (!args.layers.empty()) {
+      layers = parse_layers(args.layers);
+      check_gradient_trainable(layers, "--layers");
+    }
     make_optimizer_from(args.optimizer);  // a wrong optimizer flag is told before any data is read
     if (!layers.empty() && is_output_activation(layers.back().activation) && !args.loss.empty())
       check_loss_fits_output(args.loss, layers.back());

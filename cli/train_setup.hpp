@@ -34,6 +34,7 @@ struct TrainArgs {
   std::string save, log, checkpoint, resume;
   bool quiet = false;
   bool force = false;  // --force: replace read-only output files
+  bool perceptron = false;  // --perceptron: the perceptron rule instead of gradient training
 };
 
 // The flags common to train and cv (data, network, optimizer, fitting).
@@ -98,6 +99,8 @@ void apply_targets_range(const std::string& range, Matrix& y);
 // Fits --scale-targets (default: standard for a regression, none otherwise) on the training part
 // of s.train's targets into the model's info; UsageError for a scaling of class targets.
 void fit_target_scaling(const TrainArgs& args, TrainSetup& s);
+// fathom train --perceptron (cli/perceptron.cpp): one layer of step units by the perceptron rule.
+int run_perceptron(TrainArgs& args);
 
 // Puts the samples in a random order fixed by the seed, so that --validation-split holds out
 // a random part even of a file sorted by class (Iris is).

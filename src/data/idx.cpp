@@ -118,11 +118,15 @@ Dataset read_idx(const std::string& images_path, const std::string& labels_path)
     throw FileError(images_path + ": implausible size: " + std::to_string(n) + " images of " +
                     std::to_string(dims[1]) + "x" + std::to_string(dims[2]) + " pixels");
 
-  GzFile labels(labels_path);
-  const std::size_t n_labels = read_header(labels, labels_path, kLabelsMagic, 1, "labels")[0];
-  if (n_labels != n)
-    throw FileError(images_path + " has " + std::to_string(n) + " images but " + labels_path + " has " +
-                    std::to_string(n_labels) + " labels");
+  // Without a labels file (images to predict on) the labels are not read: no targets.
+  std::optional<GzFile> labels;
+  if (!labels_path.empty()) {
+    labels.emplace(labels_path);
+    const std::size_t n_labels = read_header(*labels, labels_path, kLabelsMagic, 1, "labels")[0];
+    if (n_labels != n)
+      throw FileError(images_path + " has " + std::to_string(n) + " images but " + labels_path + " has " +
+                      std::to_string(n_labels) + " labels");
+  }
 
   Dataset d;
   d.source = images_path;
@@ -171,8 +175,12 @@ Dataset read_idx(const std::string& images_path, const std::string& labels_path)
     for (std::size_t i = 0; i < bytes; ++i) out[i] = float(staged[i]) / 255.0f;
   }
 
+  d.feature_names.reserve(pixels);
+  for (std::size_t i = 0; i < pixels; ++i) d.feature_names.push_back("px" + std::to_string(i));
+  if (!labels) return d;
+
   std::vector<unsigned char> label_bytes(n);
-  labels.read_exactly(label_bytes.data(), n, 8, 8 + n, "labels");
+  labels->read_exactly(label_bytes.data(), n, 8, 8 + n, "labels");
   const unsigned max_label = *std::max_element(label_bytes.begin(), label_bytes.end());
   std::vector<std::int32_t> ids(label_bytes.begin(), label_bytes.end());
   std::vector<std::int32_t> identity(max_label + 1);
@@ -181,9 +189,6 @@ Dataset read_idx(const std::string& images_path, const std::string& labels_path)
     d.class_names.push_back(std::to_string(c));
   }
   d.y = data_detail::encode_classes(ids, identity, Index(max_label + 1), TargetEncoding::OneHot);
-
-  d.feature_names.reserve(pixels);
-  for (std::size_t i = 0; i < pixels; ++i) d.feature_names.push_back("px" + std::to_string(i));
   d.target_names = {"label"};
   return d;
 }

@@ -55,6 +55,7 @@ std::string serialize(const Sequential& model) {
                                       {"mean", vector_json(info.target_scaling.mean)},
                                       {"sd", vector_json(info.target_scaling.sd)}};
   }
+  if (!info.label_regex.empty()) meta["info"]["label_regex"] = info.label_regex;
 
   json hist_values = json::object();
   for (const auto& [key, series] : model.history.values) {
@@ -289,6 +290,7 @@ void restore_state(const json& meta, Sequential& model) {
   model.info.class_names = info.at("class_names").get<std::vector<std::string>>();
   model.info.feature_names = info.value("feature_names", std::vector<std::string>{});
   model.info.target_names = info.value("target_names", std::vector<std::string>{});
+  model.info.label_regex = info.value("label_regex", std::string{});
   if (info.contains("targets_range")) {
     const json& range = info.at("targets_range");
     model.info.targets_low = static_cast<Scalar>(number(range.at(0)));

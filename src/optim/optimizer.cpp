@@ -87,6 +87,11 @@ void Optimizer::set_learning_rate(Scalar lr) {
   learning_rate_ = lr;
 }
 
+void Optimizer::restart_learning_rate(Scalar lr) {
+  set_learning_rate(lr);
+  initial_learning_rate_ = lr;
+}
+
 bool Optimizer::step() {
   if (params_ == nullptr) throw Error(name() + ": step() called before bind()");
   // The arena may have been rebuilt since bind(); running the rule then would read past the state.

@@ -11,6 +11,7 @@
 namespace fathom {
 
 // Throws FileError naming the file and what is wrong: bad magic, truncated, counts that differ.
+// An empty labels_path reads the images only (no targets: images to predict on).
 Dataset read_idx(const std::string& images_path, const std::string& labels_path);
 
 }  // namespace fathom

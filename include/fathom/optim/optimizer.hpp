@@ -58,6 +58,9 @@ class Optimizer {
   // The rate the optimizer was built with (schedules start from it, also after a resume).
   Scalar initial_learning_rate() const { return initial_learning_rate_; }
   void set_learning_rate(Scalar lr);
+  // A new base rate: sets the rate and makes it the one schedules start from (a resumed run
+  // given a new learning rate).
+  void restart_learning_rate(Scalar lr);
   Scalar clip_norm() const { return clip_norm_; }
   // Number of step() calls so far (Adam's t).
   std::int64_t iterations() const { return iterations_; }

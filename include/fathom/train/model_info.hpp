@@ -22,6 +22,9 @@ struct ModelInfo {
   // Regression targets were standardized for training (target_scaling.hpp): the network's
   // outputs are in standard deviations until invert() maps them back. "none" for older files.
   TargetScaling target_scaling;
+  // pgm-list data: the regex whose first capture group on a file name is the class, so that
+  // evaluate reads new image lists the same way ("" for other data).
+  std::string label_regex;
 };
 
 }  // namespace fathom
