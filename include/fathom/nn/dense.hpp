@@ -47,6 +47,10 @@ class Dense final : public Layer {
   void build(Index input_dim, Parameters& params) override;
   void initialize(Parameters& params, Rng& rng) override;
   void reserve(Index max_batch) override;
+  // The one forward computation: V = W·X + b into the scratch buffer, Y = φ(V) into the output
+  // buffer. forward() runs it over the layer's own V and Y.
+  ConstMatrixView infer(ConstMatrixView X, const Parameters& params, MatrixView Y,
+                        MatrixView V) const override;
   ConstMatrixView forward(ConstMatrixView X, const Parameters& params, bool training, Rng& rng) override;
   void backward(ConstMatrixView X, ConstMatrixView grad, bool grad_is_delta, Parameters& params,
                 MatrixView* dX) override;
