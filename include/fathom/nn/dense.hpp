@@ -39,7 +39,8 @@ class Dense final : public Layer {
 
   // The pre-activations V and outputs Y of the last forward (units × n), and the deltas
   // δ = ∂C/∂V of the last backward. Sequential::train_step does not promise to write them
-  // (its online backprop keeps its own buffer): to inspect a step, use the four verbs.
+  // (its online backprop keeps its own buffer), and inference (predict, evaluate) never does:
+  // to inspect a step, use the four verbs.
   ConstMatrixView V() const { return ConstMatrixView(V_.data(), V_.rows(), n_); }
   ConstMatrixView Y() const { return ConstMatrixView(Y_.data(), Y_.rows(), n_); }
   ConstMatrixView delta() const { return ConstMatrixView(delta_.data(), delta_.rows(), n_); }
