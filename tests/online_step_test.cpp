@@ -209,10 +209,14 @@ class Scale final : public Layer {
   }
   void initialize(Parameters& params, Rng&) override { params.value(s_)(0, 0) = 1; }
   void reserve(Index max_batch) override { Y_.resize(input_dim_, max_batch); }
+  ConstMatrixView infer(ConstMatrixView X, const Parameters& params, MatrixView out,
+                        MatrixView) const override {
+    out = X * params.value(s_)(0, 0);
+    return cview(out);
+  }
   ConstMatrixView forward(ConstMatrixView X, const Parameters& params, bool, Rng&) override {
-    MatrixView Y(Y_.data(), X.rows(), X.cols());
-    Y = X * params.value(s_)(0, 0);
-    return cview(Y);
+    const MatrixView Y(Y_.data(), X.rows(), X.cols());
+    return infer(X, params, Y, Y);
   }
   void backward(ConstMatrixView X, ConstMatrixView grad, bool, Parameters& params, MatrixView* dX) override {
     params.grad(s_)(0, 0) += (X.array() * grad.array()).sum();

@@ -38,7 +38,7 @@ TEST(WorkedExample1, ForwardPass) {
   output.W(p) << -.2f, -.1f, .1f, -.5f;  // rows o1, o2; columns h1, h2
 
   const Matrix x = column({.4f, .1f});
-  const Matrix o = model.predict(x);
+  const Matrix o = model.forward(view(x));  // forward keeps V and Y in the layers (predict does not)
   EXPECT_NEAR(hidden.V()(0, 0), .19, 5e-4);
   EXPECT_NEAR(hidden.V()(1, 0), -.12, 5e-4);
   EXPECT_NEAR(hidden.Y()(0, 0), .547, 5e-4);

@@ -46,24 +46,27 @@ void Dense::reserve(Index max_batch) {
   delta_.resize(options_.units, max_batch);
 }
 
-// X is (inputs, n), W is (units, inputs), b is (units); V and the returned Y are (units, n).
-ConstMatrixView Dense::forward(ConstMatrixView X, const Parameters& params, bool training, Rng& rng) {
-  (void)training, (void)rng;
+// X is (inputs, n), W is (units, inputs), b is (units); V (scratch) and Y (out) are (units, n).
+ConstMatrixView Dense::infer(ConstMatrixView X, const Parameters& params, MatrixView Y, MatrixView V) const {
   if (X.rows() != input_dim_) {
     throw ShapeError("layer \"" + name_ + "\": expected " + std::to_string(input_dim_) + " inputs, got " +
                      std::to_string(X.rows()));
   }
-  if (X.cols() > V_.cols()) {
-    throw ShapeError("layer \"" + name_ + "\": batch of " + std::to_string(X.cols()) +
-                     " exceeds the reserved " + std::to_string(V_.cols()));
-  }
-  n_ = X.cols();
-  MatrixView V = left_cols(V_, n_);
-  MatrixView Y = left_cols(Y_, n_);
   gemm(Trans::No, Trans::No, 1, params.value(W_), X, 0, V);  // V = W·X
   options_.activation.forward_biased(V, options_.use_bias ? params.value(b_).data() : nullptr,
                                      Y);  // Y = φ(V + b)
   return cview(Y);
+}
+
+ConstMatrixView Dense::forward(ConstMatrixView X, const Parameters& params, bool training, Rng& rng) {
+  (void)training, (void)rng;
+  if (X.cols() > V_.cols()) {
+    throw ShapeError("layer \"" + name_ + "\": batch of " + std::to_string(X.cols()) +
+                     " exceeds the reserved " + std::to_string(V_.cols()));
+  }
+  const ConstMatrixView Y = infer(X, params, left_cols(Y_, X.cols()), left_cols(V_, X.cols()));
+  n_ = X.cols();
+  return Y;
 }
 
 MatrixView Dense::compute_delta(ConstMatrixView X, ConstMatrixView grad, bool grad_is_delta) {

@@ -25,16 +25,25 @@ void Dropout::reserve(Index max_batch) {
   Y_.resize(input_dim_, max_batch);
 }
 
+ConstMatrixView Dropout::infer(ConstMatrixView X, const Parameters& params, MatrixView out,
+                               MatrixView scratch) const {
+  (void)params, (void)out, (void)scratch;
+  if (X.rows() != input_dim_) {
+    throw ShapeError("layer \"" + name_ + "\": expected " + std::to_string(input_dim_) + " inputs, got " +
+                     std::to_string(X.rows()));
+  }
+  return X;  // inverted dropout scales in training, so inference passes the inputs through
+}
+
 // X, the mask and Y are (inputs, n).
 ConstMatrixView Dropout::forward(ConstMatrixView X, const Parameters& params, bool training, Rng& rng) {
-  (void)params;
   if (X.rows() != input_dim_ || X.cols() > Y_.cols()) {
     throw ShapeError("layer \"" + name_ + "\": expected " + std::to_string(input_dim_) +
                      " inputs and at most " + std::to_string(Y_.cols()) + " samples, got " +
                      std::to_string(X.rows()) + "x" + std::to_string(X.cols()));
   }
   last_training_ = training && rate_ > 0;
-  if (!last_training_) return X;
+  if (!last_training_) return infer(X, params, left_cols(Y_, X.cols()), left_cols(mask_, X.cols()));
   const Index n = X.cols();
   MatrixView mask = left_cols(mask_, n);
   MatrixView Y = left_cols(Y_, n);

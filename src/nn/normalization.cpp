@@ -34,16 +34,26 @@ void Normalization::build(Index input_dim, Parameters& params) {
 
 void Normalization::reserve(Index max_batch) { Y_.resize(input_dim_, max_batch); }
 
-ConstMatrixView Normalization::forward(ConstMatrixView X, const Parameters& params, bool training, Rng& rng) {
-  (void)params, (void)training, (void)rng;
-  if (X.rows() != input_dim_ || X.cols() > Y_.cols()) {
-    throw ShapeError("layer \"" + name_ + "\": expected " + std::to_string(input_dim_) +
-                     " inputs and at most " + std::to_string(Y_.cols()) + " samples, got " +
+ConstMatrixView Normalization::infer(ConstMatrixView X, const Parameters& params, MatrixView out,
+                                     MatrixView scratch) const {
+  (void)params, (void)scratch;
+  if (X.rows() != input_dim_ || out.rows() != input_dim_ || out.cols() != X.cols()) {
+    throw ShapeError("layer \"" + name_ + "\": expected " + std::to_string(input_dim_) + " inputs into " +
+                     std::to_string(out.rows()) + "x" + std::to_string(out.cols()) + ", got " +
                      std::to_string(X.rows()) + "x" + std::to_string(X.cols()));
   }
-  const Index n = X.cols();
-  for (Index j = 0; j < n; ++j) apply(X.data() + j * input_dim_, Y_.data() + j * input_dim_);
-  return ConstMatrixView(Y_.data(), input_dim_, n);
+  for (Index j = 0; j < X.cols(); ++j) apply(X.data() + j * input_dim_, out.data() + j * input_dim_);
+  return cview(out);
+}
+
+ConstMatrixView Normalization::forward(ConstMatrixView X, const Parameters& params, bool training, Rng& rng) {
+  (void)training, (void)rng;
+  if (X.cols() > Y_.cols()) {
+    throw ShapeError("layer \"" + name_ + "\": batch of " + std::to_string(X.cols()) +
+                     " exceeds the reserved " + std::to_string(Y_.cols()));
+  }
+  const MatrixView Y = left_cols(Y_, X.cols());
+  return infer(X, params, Y, Y);
 }
 
 void Normalization::backward(ConstMatrixView X, ConstMatrixView grad, bool grad_is_delta, Parameters& params,

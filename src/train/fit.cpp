@@ -60,19 +60,21 @@ class Batches {
   Matrix buffer_;
 };
 
-Logs evaluate_view(Sequential& model, ConstMatrixView x, ConstMatrixView y, Index batch_size) {
+// Inference only (Sequential::infer over ws): the model is read, never written. x and y have
+// been checked.
+Logs evaluate_view(const Sequential& model, ConstMatrixView x, ConstMatrixView y, Index batch_size,
+                   InferenceWorkspace& ws) {
   require(batch_size >= 1, "evaluate: batch_size must be >= 1, got " + std::to_string(batch_size));
   const Index n = x.cols();
   const Index batch = std::min(batch_size, n);
-  model.reserve(batch);
+  ws.reserve(model, batch);
   auto metrics = make_metrics(model);
   double loss_sum = 0;
   for (Index start = 0; start < n; start += batch) {
     const Index nb = std::min(batch, n - start);
-    const ConstMatrixView A =
-        model.forward(ConstMatrixView(x.data() + start * x.rows(), x.rows(), nb), false);
+    const ConstMatrixView A = model.infer(ConstMatrixView(x.data() + start * x.rows(), x.rows(), nb), ws);
     const ConstMatrixView T(y.data() + start * y.rows(), y.rows(), nb);
-    loss_sum += model.loss_of(T) * double(nb);
+    loss_sum += model.loss_of(T, ws) * double(nb);
     for (auto& m : metrics) m->update(A, T);
   }
   Logs logs{{"loss", loss_sum / double(n)}};
@@ -122,8 +124,9 @@ History fit(Sequential& model, const Matrix& x, const Matrix& y, const FitOption
                                     : ConstMatrixView(y.data() + y.rows() * n, y.rows(), n_val);
 
   const Index batch = std::min(options.batch_size, n);
-  model.reserve(std::max<Index>(batch, std::min<Index>(256, std::max<Index>(x_val.cols(), 1))));
+  model.reserve(batch);  // validation runs on its own workspace, not on the training buffers
   Batches inputs(x_train, batch), targets(y_train, batch);
+  InferenceWorkspace validation;  // sized by the first validation, reused by every epoch's
   std::vector<Index> order(static_cast<std::size_t>(n));
   auto metrics = make_metrics(model);
   Rng& rng = model.rng();
@@ -153,7 +156,7 @@ History fit(Sequential& model, const Matrix& x, const Matrix& y, const FitOption
     Logs logs{{"loss", loss_sum / double(n)}};
     for (auto& m : metrics) logs[m->name()] = m->result();
     if (has_val) {
-      for (const auto& [key, value] : evaluate_view(model, x_val, y_val, kInferenceBatch))
+      for (const auto& [key, value] : evaluate_view(model, x_val, y_val, kInferenceBatch, validation))
         logs["val_" + key] = value;
     }
     logs["lr"] = model.optimizer().learning_rate();
@@ -165,10 +168,11 @@ History fit(Sequential& model, const Matrix& x, const Matrix& y, const FitOption
   return fit_history;
 }
 
-Logs evaluate(Sequential& model, const Matrix& x, const Matrix& y, Index batch_size) {
+Logs evaluate(const Sequential& model, const Matrix& x, const Matrix& y, Index batch_size) {
   require(model.compiled(), "Sequential::evaluate: compile the model first");
   check_data(model, x, y, "evaluation");
-  return evaluate_view(model, view(x), view(y), batch_size);
+  InferenceWorkspace ws;
+  return evaluate_view(model, view(x), view(y), batch_size, ws);
 }
 
 }  // namespace fathom

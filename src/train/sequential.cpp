@@ -1,6 +1,7 @@
 // Sequential: building, compiling, the four verbs of a training step (forward, zero_grad,
-// backward, step), train_step and predict. The training loop lives in fit.cpp, online
-// backprop in online_sgd.cpp, summary() in summary.cpp.
+// backward, step), train_step, and inference (infer, predict) over caller-owned workspaces.
+// The training loop and evaluate live in fit.cpp, online backprop in online_sgd.cpp, summary()
+// in summary.cpp.
 #include "fathom/train/sequential.hpp"
 
 #include <algorithm>
@@ -99,6 +100,8 @@ void Sequential::compile(CompileOptions options) {
 }
 
 void Sequential::cache_output() {
+  max_layer_width_ = 0;
+  for (const auto& layer : layers_) max_layer_width_ = std::max(max_layer_width_, layer->output_dim());
   output_dense_ = layers_.empty() ? nullptr : dynamic_cast<const Dense*>(layers_.back().get());
   fused_ = output_dense_ != nullptr && loss_.fuses_with(output_dense_->activation());
   online_ = std::make_unique<detail::OnlineSgd>(layers_);
@@ -255,31 +258,95 @@ double Sequential::train_step(ConstMatrixView x, ConstMatrixView y) {
   return loss;
 }
 
-Matrix Sequential::predict(const Matrix& x, Index batch_size) {
-  require_compiled("predict");
-  require(batch_size >= 1, "predict: batch_size must be >= 1, got " + std::to_string(batch_size));
+// ---------------------------------------------------------------------------------------------
+// Inference: const, over the caller's workspace; the layers' and the model's own buffers are
+// never touched, so any number of threads may run it on one model.
+
+InferenceWorkspace::InferenceWorkspace(const Sequential& model, Index max_batch) {
+  reserve(model, max_batch);
+}
+
+void InferenceWorkspace::reserve(const Sequential& model, Index max_batch) {
+  Index rows = 0;
+  for (std::size_t i = 0; i < model.layer_count(); ++i) rows = std::max(rows, model.layer(i).output_dim());
+  reserve(rows, max_batch);
+}
+
+// Grows, never shrinks: a buffer is reallocated only when a pass needs more than it holds.
+void InferenceWorkspace::reserve(Index rows, Index cols) {
+  if (rows * cols <= a_.size()) return;
+  rows = std::max(rows, a_.rows());
+  cols = std::max(cols, a_.cols());
+  a_.resize(rows, cols);
+  b_.resize(rows, cols);
+  pre_.resize(rows, cols);
+}
+
+void Sequential::check_inputs(ConstMatrixView x, const char* what) const {
+  require_compiled(what);
   if (x.rows() != input_dim_) {
-    throw ShapeError("predict: the model expects " + std::to_string(input_dim_) +
+    throw ShapeError(std::string(what) + ": the model expects " + std::to_string(input_dim_) +
                      " inputs per sample, x has " + std::to_string(x.rows()) + " rows");
   }
+}
+
+// Every layer's infer() in turn: each writes its output into whichever of a_ and b_ its input
+// is not in (a Dropout layer hands its input on, so the next layer may read a_ or b_), its
+// scratch into pre_. The layer views are as wide as the layer, as the training buffers are, so
+// every column starts at the same alignment and the results are those of forward() bit for bit.
+ConstMatrixView Sequential::infer(ConstMatrixView x, InferenceWorkspace& ws) const {
+  check_inputs(x, "infer");
+  const Index n = x.cols();
+  ws.reserve(max_layer_width_, n);
+  ConstMatrixView Y = x;
+  for (const auto& layer : layers_) {
+    const Index rows = layer->output_dim();
+    Scalar* out = Y.data() == ws.a_.data() ? ws.b_.data() : ws.a_.data();
+    new (&Y) ConstMatrixView(layer->infer(Y, *params_, MatrixView(out, rows, n),
+                                          MatrixView(ws.pre_.data(), rows, n)));  // rebind the view
+  }
+  ws.output_ = Y.data();
+  ws.n_ = n;
+  return Y;
+}
+
+double Sequential::loss_of(ConstMatrixView y, const InferenceWorkspace& ws) const {
+  require_compiled("loss_of");
+  require(ws.output_ != nullptr, "Sequential::loss_of: run infer(x, ws) first");
+  const ConstMatrixView A(ws.output_, output_dim(), ws.n_);
+  if (y.rows() != A.rows() || y.cols() != A.cols()) {
+    throw ShapeError("targets are " + std::to_string(y.rows()) + "x" + std::to_string(y.cols()) +
+                     " but the model's outputs are " + std::to_string(A.rows()) + "x" +
+                     std::to_string(A.cols()));
+  }
+  // A fused output layer is Dense, the last to write pre_: its pre-activations are there.
+  if (fused_)
+    return loss_.value(A, y, output_dense_->activation(),
+                       ConstMatrixView(ws.pre_.data(), A.rows(), A.cols()));
+  return loss_.value(A, y);
+}
+
+Matrix Sequential::predict(const Matrix& x, Index batch_size) const {
+  check_inputs(view(x), "predict");
+  require(batch_size >= 1, "predict: batch_size must be >= 1, got " + std::to_string(batch_size));
   const Index n = x.cols();
   Matrix out(output_dim(), n);
   if (n == 0) return out;
   const Index batch = std::min(batch_size, n);
-  reserve(batch);
+  InferenceWorkspace ws;
+  ws.reserve(max_layer_width_, batch);
   for (Index start = 0; start < n; start += batch) {
     const Index nb = std::min(batch, n - start);
     // Each batch is checked for NaN/Inf just before its forward pass reads it: one trip
     // through memory for the data instead of two.
     const ConstMatrixView xb(x.data() + start * x.rows(), x.rows(), nb);
     detail::check_finite(xb, "prediction", "x", start);
-    out.middleCols(start, nb) = run_forward(xb, false);  // x's own memory, no copy
+    out.middleCols(start, nb) = infer(xb, ws);  // x's own memory, no copy
   }
-  forward_pending_ = false;
   return out;
 }
 
-std::vector<Index> Sequential::predict_classes(const Matrix& x, Index batch_size) {
+std::vector<Index> Sequential::predict_classes(const Matrix& x, Index batch_size) const {
   const Matrix A = predict(x, batch_size);
   return predicted_classes(view(A));
 }

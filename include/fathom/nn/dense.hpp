@@ -39,7 +39,8 @@ class Dense final : public Layer {
 
   // The pre-activations V and outputs Y of the last forward (units × n), and the deltas
   // δ = ∂C/∂V of the last backward. Sequential::train_step does not promise to write them
-  // (its online backprop keeps its own buffer): to inspect a step, use the four verbs.
+  // (its online backprop keeps its own buffer), and inference (predict, evaluate) never does:
+  // to inspect a step, use the four verbs.
   ConstMatrixView V() const { return ConstMatrixView(V_.data(), V_.rows(), n_); }
   ConstMatrixView Y() const { return ConstMatrixView(Y_.data(), Y_.rows(), n_); }
   ConstMatrixView delta() const { return ConstMatrixView(delta_.data(), delta_.rows(), n_); }
@@ -47,6 +48,10 @@ class Dense final : public Layer {
   void build(Index input_dim, Parameters& params) override;
   void initialize(Parameters& params, Rng& rng) override;
   void reserve(Index max_batch) override;
+  // The one forward computation: V = W·X + b into the scratch buffer, Y = φ(V) into the output
+  // buffer. forward() runs it over the layer's own V and Y.
+  ConstMatrixView infer(ConstMatrixView X, const Parameters& params, MatrixView Y,
+                        MatrixView V) const override;
   ConstMatrixView forward(ConstMatrixView X, const Parameters& params, bool training, Rng& rng) override;
   void backward(ConstMatrixView X, ConstMatrixView grad, bool grad_is_delta, Parameters& params,
                 MatrixView* dX) override;

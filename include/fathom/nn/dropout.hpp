@@ -16,6 +16,9 @@ class Dropout final : public Layer {
   Scalar rate() const { return rate_; }
 
   void reserve(Index max_batch) override;
+  // The identity: returns X.
+  ConstMatrixView infer(ConstMatrixView X, const Parameters& params, MatrixView out,
+                        MatrixView scratch) const override;
   ConstMatrixView forward(ConstMatrixView X, const Parameters& params, bool training, Rng& rng) override;
   void backward(ConstMatrixView X, ConstMatrixView grad, bool grad_is_delta, Parameters& params,
                 MatrixView* dX) override;

@@ -1,5 +1,8 @@
 // The layer interface: an explicit forward/backward pair per layer (docs/concepts.md, BP1–BP4). A layer owns
 // its activation buffers, sized once for the largest batch, and views into the parameter arena.
+// Its forward computation is one const function, infer(), over buffers the caller passes: the
+// training forward() runs it over the layer's own buffers, inference (Sequential::predict) over
+// the caller's, so inference may run on one layer from many threads at once.
 #pragma once
 
 #include <memory>
@@ -39,8 +42,14 @@ class Layer {
   // Sizes the per-batch buffers for up to max_batch columns. No allocation happens after this.
   virtual void reserve(Index max_batch) = 0;
 
+  // The forward computation at inference, const: reads X (input_dim × n) and the parameters,
+  // writes only `out` and `scratch` (both output_dim × n; scratch holds what the layer computes
+  // beside its output: Dense leaves its pre-activations V there). Returns the output, a view of
+  // `out`, or X itself for a layer that is the identity at inference (Dropout).
+  virtual ConstMatrixView infer(ConstMatrixView X, const Parameters& params, MatrixView out,
+                                MatrixView scratch) const = 0;
   // X: input_dim × n. Returns this layer's output, output_dim × n (a view of its own buffer,
-  // valid until the next forward).
+  // valid until the next forward). Outside training, the same values as infer().
   virtual ConstMatrixView forward(ConstMatrixView X, const Parameters& params, bool training, Rng& rng) = 0;
   // X: the input of the last forward; grad: output_dim × n, either ∂C/∂Y (dY) or, when
   // grad_is_delta, the pre-activation delta δ = ∂C/∂V (the fused output delta).

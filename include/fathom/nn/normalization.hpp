@@ -27,7 +27,10 @@ class Normalization final : public Layer {
 
   void build(Index input_dim, Parameters& params) override;
   void reserve(Index max_batch) override;
-  // Y = (X − offset) ⊙ scale, column by column.
+  // Y = (X − offset) ⊙ scale into out, column by column (scratch is not used).
+  ConstMatrixView infer(ConstMatrixView X, const Parameters& params, MatrixView out,
+                        MatrixView scratch) const override;
+  // infer() over the layer's own buffer.
   ConstMatrixView forward(ConstMatrixView X, const Parameters& params, bool training, Rng& rng) override;
   // dX = dY ⊙ scale (no parameters to differentiate).
   void backward(ConstMatrixView X, ConstMatrixView grad, bool grad_is_delta, Parameters& params,

@@ -14,8 +14,8 @@ class Callback;
 class Sequential;
 
 // evaluate and predict run the network on this many samples at a time (only memory depends on
-// it: ~10 MB of buffers for 784-256-128-10). Batches of 1,024 rather than 256 give the threads
-// wider products: 2-thread predict() 26 → 23 ms on 10,000 images.
+// it: three buffers as wide as the widest layer, 3 MB for 784-256-128-10). Batches of 1,024
+// rather than 256 give the threads wider products: 2-thread predict() 26 → 23 ms on 10,000 images.
 inline constexpr Index kInferenceBatch = 1024;
 
 struct FitOptions {
@@ -33,7 +33,8 @@ struct FitOptions {
 
 // Trains model on x (inputs × n) and y (outputs × n); see Sequential::fit.
 History fit(Sequential& model, const Matrix& x, const Matrix& y, const FitOptions& options = {});
-// "loss" and every compiled metric over the whole of x, y; see Sequential::evaluate.
-Logs evaluate(Sequential& model, const Matrix& x, const Matrix& y, Index batch_size = kInferenceBatch);
+// "loss" and every compiled metric over the whole of x, y; see Sequential::evaluate. Only reads
+// the model: safe from many threads at once on one model (sequential.hpp, "Threads").
+Logs evaluate(const Sequential& model, const Matrix& x, const Matrix& y, Index batch_size = kInferenceBatch);
 
 }  // namespace fathom

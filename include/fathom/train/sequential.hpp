@@ -1,6 +1,14 @@
 // Sequential: the Keras-style model. Add layers, compile with a loss, an optimizer and metrics,
 // then fit / evaluate / predict. Progressive disclosure, from the most to the least automatic:
 //   fit()  →  callbacks  →  train_step()  →  forward() / zero_grad() / backward() / step()
+//
+// Threads. Inference is const and safe to run on one model from any number of threads at once:
+// predict, predict_classes, evaluate and infer (each call, or each InferenceWorkspace, has its
+// own buffers; the model is only read). Everything else has one owner at a time: fit,
+// train_step, forward / zero_grad / backward / step, output, loss_of(y), gradients, reserve,
+// compile, add and the optimizer, callbacks and rng write the model or its training buffers, so
+// no other call (inference included) may run on that model meanwhile. A server loads a model
+// once and answers from a thread pool; to train while serving, train a copy and swap it in.
 #pragma once
 
 #include <concepts>
@@ -47,6 +55,29 @@ struct CompileOptions {
   std::vector<std::string> metrics = {};
 };
 
+class Sequential;
+
+// The buffers of inference (Sequential::infer): the layers' outputs and pre-activations for a
+// batch. One per thread; reused across calls, it makes repeated inference allocate nothing. It
+// grows to the largest model and batch it has served and never shrinks; any model may use it.
+class InferenceWorkspace {
+ public:
+  InferenceWorkspace() = default;
+  // Sized beforehand for batches of up to max_batch samples of `model`, so that not even the
+  // first call allocates.
+  InferenceWorkspace(const Sequential& model, Index max_batch);
+  void reserve(const Sequential& model, Index max_batch);
+
+ private:
+  friend class Sequential;
+  void reserve(Index rows, Index cols);
+  // Layers write their outputs alternately into a_ and b_ (each reads the other), and their
+  // scratch (Dense: the pre-activations V) into pre_, which keeps the output layer's after a pass.
+  Matrix a_, b_, pre_;
+  const Scalar* output_ = nullptr;  // the last pass's outputs (in a_, b_ or the caller's x)
+  Index n_ = 0;                     // and its number of samples
+};
+
 class Sequential {
  public:
   explicit Sequential(Index input_dim, std::uint64_t seed = 0);
@@ -79,16 +110,24 @@ class Sequential {
   History fit(const Matrix& x, const Matrix& y, const FitOptions& options = {}) {
     return fathom::fit(*this, x, y, options);
   }
+  // Inference (const: see "Threads" above). Each call runs on buffers of its own.
   // "loss" and every compiled metric, over the whole of x, y (batch_size samples at a time).
-  Logs evaluate(const Matrix& x, const Matrix& y, Index batch_size = kInferenceBatch) {
+  Logs evaluate(const Matrix& x, const Matrix& y, Index batch_size = kInferenceBatch) const {
     return fathom::evaluate(*this, x, y, batch_size);
   }
   static constexpr Index kInferenceBatch = fathom::kInferenceBatch;
   // Outputs (outputs × n) for inputs x (inputs × n), batch_size samples at a time (only
-  // memory depends on it).
-  Matrix predict(const Matrix& x, Index batch_size = kInferenceBatch);
+  // memory depends on it). Throws on NaN/Inf inputs.
+  Matrix predict(const Matrix& x, Index batch_size = kInferenceBatch) const;
   // argmax per column (one output: threshold 0.5).
-  std::vector<Index> predict_classes(const Matrix& x, Index batch_size = kInferenceBatch);
+  std::vector<Index> predict_classes(const Matrix& x, Index batch_size = kInferenceBatch) const;
+  // The network's outputs (outputs × n) for x (inputs × n) in one pass over the buffers of ws,
+  // a view into ws valid until its next use: with a workspace kept per thread, repeated calls
+  // allocate nothing. The same values as predict(); x is not scanned for NaN/Inf (NaN in, NaN out).
+  ConstMatrixView infer(ConstMatrixView x, InferenceWorkspace& ws) const;
+  // The loss of the outputs the last infer(x, ws) left in ws against y (outputs × n), as
+  // evaluate() computes it (from the logits when the output activation and the loss fuse).
+  double loss_of(ConstMatrixView y, const InferenceWorkspace& ws) const;
 
   // One mini-batch: forward, zero_grad, backward, step. Returns the batch loss (before the
   // step). Its observable effects are the same whichever way it runs: the weights and
@@ -144,6 +183,8 @@ class Sequential {
   void cache_output();
   // Shape-checks x against the model and runs the forward pass.
   ConstMatrixView run_forward(ConstMatrixView x, bool training);
+  // x's shape against the model's inputs, for the inference calls (`what` names the call).
+  void check_inputs(ConstMatrixView x, const char* what) const;
 
   Index input_dim_;
   std::vector<std::unique_ptr<Layer>> layers_;
@@ -154,7 +195,8 @@ class Sequential {
   std::vector<std::string> metric_names_;
   Rng rng_;
   Index reserved_ = 0;
-  Index max_width_ = 0;
+  Index max_width_ = 0;        // the widest of the inputs and every layer's output
+  Index max_layer_width_ = 0;  // the widest layer output (inference's buffers)
   // Backpropagation's buffers (sized by reserve): the output gradient and two scratch blocks.
   Matrix grad_out_, scratch_a_, scratch_b_;
   // Where each layer's input of the last forward lives, and the model's output.
