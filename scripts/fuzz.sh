@@ -47,8 +47,8 @@ for t in "${targets[@]}"; do
     -ignore_timeouts=1 -timeout=10 -rss_limit_mb=2048 -max_len=65536 -artifact_prefix="$out/artifacts/" \
     "$out/corpus" "fuzz/corpus/$t" >"$out/log.txt" 2>&1
   set -e
-  # Fork mode's status lines: "#RUNS: cov: ... oom/timeout/crash: O/T/C time: ..."
-  last=$(grep -E '^#[0-9]+: cov:' "$out/log.txt" | tail -1 || true)
+  # Fork mode's status lines (-a: the log may hold bytes of crashing inputs): "#RUNS: cov: ... oom/timeout/crash: O/T/C time: ..."
+  last=$(grep -aE '^#[0-9]+: cov:' "$out/log.txt" | tail -1 || true)
   runs=$(sed -nE 's/^#([0-9]+):.*/\1/p' <<<"$last")
   read -r ooms timeouts crashes < <(sed -nE 's#.*oom/timeout/crash: ([0-9]+)/([0-9]+)/([0-9]+).*#\1 \2 \3#p' <<<"$last")
   artifacts=$(find "$out/artifacts" -type f | wc -l)
