@@ -50,7 +50,7 @@ for t in "${targets[@]}"; do
   # Fork mode's status lines (-a: the log may hold bytes of crashing inputs): "#RUNS: cov: ... oom/timeout/crash: O/T/C time: ..."
   last=$(grep -aE '^#[0-9]+: cov:' "$out/log.txt" | tail -1 || true)
   runs=$(sed -nE 's/^#([0-9]+):.*/\1/p' <<<"$last")
-  read -r ooms timeouts crashes < <(sed -nE 's#.*oom/timeout/crash: ([0-9]+)/([0-9]+)/([0-9]+).*#\1 \2 \3#p' <<<"$last")
+  read -r ooms timeouts crashes < <(sed -nE 's#.*oom/timeout/crash: ([0-9]+)/([0-9]+)/([0-9]+).*#\1 \2 \3#p' <<<"$last") || true
   artifacts=$(find "$out/artifacts" -type f | wc -l)
   echo "RESULT $t: runs=${runs:-0} crashes=${crashes:-0} ooms=${ooms:-0} timeouts=${timeouts:-0}" \
     "artifacts=$artifacts minutes=$minutes (log: $out/log.txt)"
