@@ -16,7 +16,6 @@ packages=(
   zlib1g-dev           # gzip IDX files
   dataset-fashion-mnist  # Fashion-MNIST IDX files under /usr/share/datasets/fashion-mnist/ for the README walk-through
   clang-format         # scripts/check-format.sh: the code follows .clang-format (CI checks it)
-  libomp-dev           # LLVM's OpenMP runtime: builds with clang (CXX=clang++) need it
   clang                # scripts/sanitize.sh and scripts/fuzz.sh build with clang (CI runs sanitize.sh)
   libclang-rt-14-dev   # clang's sanitizer and libFuzzer runtimes (only recommended by clang-14, so named here)
 )
