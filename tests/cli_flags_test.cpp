@@ -16,6 +16,7 @@
 
 #include "cli_run.hpp"
 #include "fathom/fathom.hpp"
+#include "sanitizer.hpp"
 
 namespace {
 
@@ -382,14 +383,6 @@ TEST_F(CliFlags, EvaluateOnAPgmListReusesTheModelsLabelRegex) {
 
 // ---------------------------------------------------------------------------------------------
 // Memory.
-
-#if defined(__SANITIZE_ADDRESS__)
-#define FATHOM_TEST_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define FATHOM_TEST_ASAN 1
-#endif
-#endif
 
 // A network larger than memory (4·10¹² weights) is one line and exit 3, not std::bad_alloc.
 TEST_F(CliFlags, OutOfMemoryIsOneLineAndExitThree) {
