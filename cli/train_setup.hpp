@@ -33,7 +33,7 @@ struct TrainArgs {
   std::string scale_targets;  // --scale-targets: "" → standard for regression, none otherwise
   std::string save, log, checkpoint, resume;
   bool quiet = false;
-  bool force = false;  // --force: replace read-only output files
+  bool force = false;       // --force: replace read-only output files
   bool perceptron = false;  // --perceptron: the perceptron rule instead of gradient training
 };
 
