@@ -17,7 +17,13 @@ cores=$(nproc)
 [ "$cores" -ge 2 ] || { echo "contention.sh: needs 2 or more cores, this machine has $cores" >&2; exit 1; }
 
 busy_pid=""
-stop_busy() { [ -n "$busy_pid" ] && kill "$busy_pid" 2>/dev/null && wait "$busy_pid" 2>/dev/null; busy_pid=""; }
+stop_busy() {
+  if [ -n "$busy_pid" ]; then
+    kill "$busy_pid" 2>/dev/null || true
+    wait "$busy_pid" 2>/dev/null || true
+  fi
+  busy_pid=""
+}
 trap stop_busy EXIT
 
 # Seconds per epoch (median of the timed epochs) of one run with $1 threads.

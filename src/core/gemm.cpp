@@ -43,19 +43,22 @@ void split_sgemm(int parts, Trans ta, Trans tb, Index m, Index n, Index k, Scala
   const bool by_columns = n >= 32 * parts || n >= m;
   const Index length = by_columns ? n : m;
   const Index tiles = (length + kBlockAlign - 1) / kBlockAlign;  // parts get whole tiles, evenly
-  parallel_for(parts, [&](int p) {
-    const Index start = std::min(length, tiles * p / parts * kBlockAlign);
-    const Index stop = p + 1 == parts ? length : std::min(length, tiles * (p + 1) / parts * kBlockAlign);
-    const Index size = stop - start;
-    if (size <= 0) return;
-    if (by_columns) {  // columns [start, start+size) of C and of op(B)
-      const Scalar* b = tb == Trans::Yes ? B + start : B + start * ldb;
-      sgemm(ta, tb, m, size, k, alpha, A, lda, b, ldb, beta, C + start * ldc, ldc);
-    } else {  // rows [start, start+size) of C and of op(A)
-      const Scalar* a = ta == Trans::Yes ? A + start * lda : A + start;
-      sgemm(ta, tb, size, n, k, alpha, a, lda, B, ldb, beta, C + start, ldc);
-    }
-  });
+  parallel_for(
+      parts,
+      [&](int p) {
+        const Index start = std::min(length, tiles * p / parts * kBlockAlign);
+        const Index stop = p + 1 == parts ? length : std::min(length, tiles * (p + 1) / parts * kBlockAlign);
+        const Index size = stop - start;
+        if (size <= 0) return;
+        if (by_columns) {  // columns [start, start+size) of C and of op(B)
+          const Scalar* b = tb == Trans::Yes ? B + start : B + start * ldb;
+          sgemm(ta, tb, m, size, k, alpha, A, lda, b, ldb, beta, C + start * ldc, ldc);
+        } else {  // rows [start, start+size) of C and of op(A)
+          const Scalar* a = ta == Trans::Yes ? A + start * lda : A + start;
+          sgemm(ta, tb, size, n, k, alpha, a, lda, B, ldb, beta, C + start, ldc);
+        }
+      },
+      double(m) * double(n) * double(k));
 }
 
 std::string shape(Index r, Index c) { return std::to_string(r) + "x" + std::to_string(c); }

@@ -2,7 +2,9 @@
 // parallel_for(parts, f) runs f(0) … f(parts − 1), each part once, on the calling thread and
 // the pool's workers; the calling thread takes parts too, so a part no worker has claimed yet
 // (a worker still asleep, or waiting for a core another program holds) never delays the loop.
-// With one part no worker is involved at all. Parts must not throw.
+// With one part no worker is involved at all. Parts must not throw. `work` (e.g. multiply-adds),
+// when given, lets the pool time loops and run them on the calling thread alone while that is
+// faster (another program holding cores); the parts and their results are the same either way.
 #pragma once
 
 #include <algorithm>
@@ -17,10 +19,10 @@ namespace fathom::detail {
 using PartFunction = void (*)(void* context, int part);
 
 // Runs call(context, p) for p in [0, parts), as parallel_for below.
-void run_parts(int parts, PartFunction call, void* context);
+void run_parts(int parts, PartFunction call, void* context, double work);
 
 template <class F>
-void parallel_for(int parts, F&& f) {
+void parallel_for(int parts, F&& f, double work = 0) {
   if (parts <= 1) {
     if (parts == 1) f(0);
     return;
@@ -28,7 +30,7 @@ void parallel_for(int parts, F&& f) {
   using Fn = std::remove_reference_t<F>;
   run_parts(
       parts, [](void* c, int p) { (*static_cast<Fn*>(c))(p); },
-      const_cast<void*>(static_cast<const void*>(&f)));
+      const_cast<void*>(static_cast<const void*>(&f)), work);
 }
 
 // The sum of f(i) over i in [0, count), on `threads` parts of consecutive i (at most

@@ -42,6 +42,43 @@ using Clock = std::chrono::steady_clock;
 constexpr auto kSpin = std::chrono::microseconds(50);
 constexpr auto kYield = std::chrono::microseconds(100);
 
+// Whether sharing pays, measured rather than assumed: on an idle machine two threads finish a
+// product in 0.55-0.6 of one thread's time; while another program holds a core, a part
+// claimed by a worker that then loses its core holds up the loop for a scheduler time slice,
+// and sharing can cost more than it saves. So the loops that say how much work they hold
+// (matrix products) are timed, in windows of kWindow loops: most windows use the better of
+// sharing and not sharing as last measured, one in kExploreEvery tries the other. Either way
+// every part runs as the same call, so results never depend on the choice.
+constexpr int kWindow = 48;
+constexpr int kExploreEvery = 12;
+constexpr double kKeepSharing = 0.95;
+
+class SharingProbe {
+ public:
+  bool share() const { return share_; }
+  void record(double work, Clock::duration took, bool shared) {
+    if (shared != share_) return;
+    work_ += work;
+    seconds_ += std::chrono::duration<double>(took).count();
+    if (++loops_ < kWindow) return;
+    // Averaged over windows, so that one window a passing job slowed does not decide alone;
+    // sharing is kept unless one thread is clearly faster.
+    const double rate = work_ / seconds_;
+    rate_[shared] = rate_[shared] > 0 ? 0.5 * (rate_[shared] + rate) : rate;
+    if (rate_[0] > 0 && rate_[1] > 0) prefer_share_ = rate_[1] >= kKeepSharing * rate_[0];
+    share_ = ++windows_ % kExploreEvery == 0 ? !prefer_share_ : prefer_share_;
+    loops_ = 0;
+    work_ = seconds_ = 0;
+  }
+
+ private:
+  bool share_ = true, prefer_share_ = true;
+  int loops_ = 0;
+  long windows_ = 0;
+  double work_ = 0, seconds_ = 0;
+  double rate_[2] = {0, 0};  // work per second: [0] on the calling thread alone, [1] shared
+};
+
 // Returns once done() holds. Whoever makes done() true changes `word` and, when `sleepers`
 // is non-zero, calls word.notify_all(): the sleeper counts itself before it last reads
 // `word`, so no wake-up is lost (all accesses sequentially consistent).
@@ -84,12 +121,18 @@ class Pool {
     for (std::thread& t : workers_) t.join();
   }
 
-  void run(int parts, PartFunction call, void* context) {
+  void run(int parts, PartFunction call, void* context, double work) {
     // One loop at a time: a loop started while another runs (a second thread of the program,
     // or a part that itself loops) runs on its own thread, which is then the better use of it.
     std::unique_lock lock(run_mutex_, std::try_to_lock);
     if (!lock.owns_lock() || parts > kMaxParts) {
       for (int p = 0; p < parts; ++p) call(context, p);
+      return;
+    }
+    const auto start = Clock::now();
+    if (!probe_.share()) {
+      for (int p = 0; p < parts; ++p) call(context, p);
+      if (work > 0) probe_.record(work, Clock::now() - start, false);
       return;
     }
     while (static_cast<int>(workers_.size()) < std::min(parts - 1, kMaxWorkers)) {
@@ -104,10 +147,12 @@ class Pool {
     if (worker_sleepers_.load() > 0) generation_.notify_all();
     take_parts(generation);
     wait_until([this] { return remaining_.load() == 0; }, remaining_, caller_sleepers_);
+    if (work > 0) probe_.record(work, Clock::now() - start, true);
   }
 
  private:
   static constexpr int kMaxParts = 0xFFFF;
+
   static constexpr int kMaxWorkers = 255;
 
   void work_loop(std::uint32_t seen) {
@@ -138,6 +183,7 @@ class Pool {
   }
 
   std::mutex run_mutex_;
+  SharingProbe probe_;  // used with run_mutex_ held
   std::vector<std::thread> workers_;
   PartFunction call_ = nullptr;
   void* context_ = nullptr;
@@ -151,6 +197,8 @@ class Pool {
 
 }  // namespace
 
-void run_parts(int parts, PartFunction call, void* context) { Pool::instance().run(parts, call, context); }
+void run_parts(int parts, PartFunction call, void* context, double work) {
+  Pool::instance().run(parts, call, context, work);
+}
 
 }  // namespace fathom::detail
