@@ -328,6 +328,7 @@ Dataset load_data(const DataArgs& args, TargetEncoding encoding, const std::vect
                     : args.missing == "mean" ? MissingValues::Mean
                                              : MissingValues::Error;
   try {
+    if (args.text != nullptr) return read_csv(*args.text, args.spec == "-" ? "<stdin>" : args.spec, options);
     if (args.spec == "-") return read_csv(std::cin, "<stdin>", options);
     return read_csv(args.spec, options);
   } catch (const DataError& e) {

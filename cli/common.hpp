@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <fathom/fathom.hpp>
 #include <functional>
+#include <istream>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -73,6 +74,9 @@ struct DataArgs {
   std::string label_from_name;        // --label-from-name REGEX (pgm-list)
   // --header / --no-header; neither: detected from the first rows.
   bool header = false, no_header = false;
+  // CSV text already read (a pipe or stdin kept for a second parse): parsed instead of opening
+  // spec, which then only names it in messages.
+  std::istream* text = nullptr;
 };
 void add_data_flags(CLI::App& app, DataArgs& args, bool with_target);
 // The flags of a command on a saved model: --model and the data flags, both required.

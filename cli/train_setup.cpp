@@ -1,9 +1,12 @@
 // Turning the training flags and a data file into a compiled model (see train_setup.hpp).
 #include "train_setup.hpp"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <fstream>
 #include <iostream>
 #include <iterator>
 #include <set>
@@ -149,34 +152,56 @@ bool few_whole_numbers(const Matrix& y) {
 
 bool all_zero_one(const Matrix& y) { return (y.array() == 0 || y.array() == 1).all(); }
 
-// Reads --data, perhaps twice (as numbers, then as class labels). Standard input can be read
-// only once, so its first read keeps the text and std::cin reads that copy from then on.
+// Reads --data, perhaps twice (as numbers, then as class labels). Standard input, a pipe, a
+// FIFO or `<(...)` can be read only once, so their text is kept from the first read and the
+// second parses that copy.
 class DataReader {
  public:
   explicit DataReader(const DataArgs& args) : args_(args) {}
-  ~DataReader() {
-    if (saved_ != nullptr) std::cin.rdbuf(saved_);
-  }
-  DataReader(const DataReader&) = delete;
-  DataReader& operator=(const DataReader&) = delete;
 
   Dataset read(TargetEncoding encoding) {
-    if (args_.spec == "-") {
-      if (saved_ == nullptr) {
-        copy_.str(std::string(std::istreambuf_iterator<char>(std::cin), {}));
-        saved_ = std::cin.rdbuf(copy_.rdbuf());
+    if (!read_once(args_.spec)) return load_data(args_, encoding, {}, /*targets_optional=*/false);
+    if (!kept_) {
+      std::ifstream file;
+      if (args_.spec != "-") {
+        file.open(args_.spec, std::ios::binary);
+        if (!file) return load_data(args_, encoding, {}, /*targets_optional=*/false);  // its error
       }
-      copy_.clear();
-      copy_.seekg(0);
-      std::cin.clear();
+      text_.str(keep(args_.spec == "-" ? std::cin : file));
+      kept_ = true;
     }
-    return load_data(args_, encoding, {}, /*targets_optional=*/false);
+    text_.clear();
+    text_.seekg(0);
+    DataArgs args = args_;
+    args.text = &text_;
+    return load_data(args, encoding, {}, /*targets_optional=*/false);
   }
 
  private:
+  // Pipes and FIFOs (a device such as /dev/zero is left to the CSV reader, which stops at
+  // its first bytes).
+  static bool read_once(const std::string& spec) {
+    if (spec == "-") return true;
+    if (is_image_data(spec)) return false;
+    struct stat st {};
+    return ::stat(spec.c_str(), &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
+  }
+
+  // The whole text, or only its first block when that is binary and not gzip: the CSV reader
+  // then says what it is, rather than this reading an endless stream of zeros.
+  static std::string keep(std::istream& in) {
+    std::string text(1 << 16, '\0');
+    in.read(text.data(), std::streamsize(text.size()));
+    text.resize(static_cast<std::size_t>(in.gcount()));
+    const bool gzip = text.size() >= 2 && text[0] == '\x1F' && text[1] == '\x8B';
+    if (!gzip && text.find('\0') != std::string::npos) return text;
+    text.append(std::istreambuf_iterator<char>(in), {});
+    return text;
+  }
+
   const DataArgs& args_;
-  std::istringstream copy_;
-  std::streambuf* saved_ = nullptr;
+  std::istringstream text_;
+  bool kept_ = false;
 };
 
 // The output layer given does not produce what the targets hold.

@@ -45,6 +45,12 @@ TEST_F(CliCsvForms, ProcessSubstitutionPipeAndFifoAreReadOnce) {
   r = bash("\"$FATHOM\" predict --model m.fathom --data <(cut -d, -f1,2 \"$IRIS\") --out -");
   ASSERT_EQ(r.code, 0) << describe(r);
   EXPECT_EQ(lines_of(r.out).size(), 151u) << r.out;
+  // Without --layers or with hidden layers only, the target is read a second time, as class
+  // labels: a pipe's text is kept from the first read for that.
+  r = bash(
+      "\"$FATHOM\" train --data <(cut -d, -f1,2,5 \"$IRIS\") --target species --epochs 1 --layers 8:tanh");
+  ASSERT_EQ(r.code, 0) << describe(r);
+  EXPECT_TRUE(has(r.err, "training on 150 samples (classify, 2 inputs")) << r.err;
   // A named FIFO.
   r = bash(std::string("mkfifo f.csv && { cat \"$IRIS\" > f.csv & } && \"$FATHOM\" train --data f.csv") +
            kTrain + "; code=$?; wait; exit $code");
