@@ -115,11 +115,9 @@ def wait_for(browser, condition, timeout):
     return True
 
 
-def check(args, browser, summary):
-    """Loads the page and fills `summary`; returns the list of reasons it fails."""
-    url = args.page.resolve().as_uri()
-    recorder = Recorder(url)
-    browser.on_event(recorder)
+def open_page(args, browser, recorder, summary):
+    """Opens the page in a new tab and waits until it is ready; returns the tab's session (None
+    when the page does not answer scripts) and the reasons the page fails so far."""
     browser.call("Target.setDiscoverTargets", {"discover": True})
     target = browser.call("Target.createTarget", {"url": "about:blank"})["targetId"]
     session = browser.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
@@ -131,26 +129,31 @@ def check(args, browser, summary):
 
     failures = []
     start = time.monotonic()
-    navigation = browser.call("Page.navigate", {"url": url}, session, args.timeout)
+    navigation = browser.call("Page.navigate", {"url": recorder.page_url}, session, args.timeout)
     if navigation.get("errorText"):
-        raise cdp.BrowserError(f"{args.page}: chromium could not open it ({navigation['errorText']})")
+        raise cdp.BrowserError(f"chromium could not open it ({navigation['errorText']})")
     if not wait_for(browser, lambda: recorder.loaded, args.timeout):
-        failures.append(f"the page did not finish loading within {args.timeout:g} s")
+        # A script that never ends holds the load event back and would not answer the probe.
+        return None, [f"the page did not finish loading within {args.timeout:g} s"]
     is_ready = 'document.body !== null && document.body.dataset.ready === "true"'
-    ready = recorder.loaded and wait_for(
-        browser, lambda: evaluate(browser, session, is_ready, args.timeout), args.timeout)
-    if recorder.loaded and not ready:
+    try:
+        ready = wait_for(browser, lambda: evaluate(browser, session, is_ready, args.timeout),
+                         args.timeout)
+        evaluate(browser, session, SETTLE, args.timeout)  # two frames, then what they logged
+    except cdp.Timeout:
+        return None, [f"the page's script stopped answering for {args.timeout:g} s"]
+    if not ready:
         failures.append(f'document.body.dataset.ready was not "true" within {args.timeout:g} s '
                         "after the load event: the page never finished rendering")
     summary["seconds"]["load_and_ready"] = round(time.monotonic() - start, 3)
-    evaluate(browser, session, SETTLE, args.timeout)  # two frames, then what they logged
     browser.pump(0.05)
+    return session, failures
 
-    page = evaluate(browser, session, PROBE, args.timeout)
-    figures = page["figures"]
-    drawn = [f for f in figures if f["drawn"]]
-    summary["figures"] = {"found": len(figures), "drawn": len(drawn), "list": figures}
-    for figure in figures:
+
+def figure_failures(args, page):
+    """What is wrong with the figures PROBE found (and the page's policy)."""
+    failures = []
+    for figure in page["figures"]:
         name = f'figure "{figure["id"]}"' if figure["id"] is not None else "a .fathom-figure without data-figure"
         if figure["id"] is None:
             failures.append(f"{name} (every figure needs an id)")
@@ -169,26 +172,37 @@ def check(args, browser, summary):
         for image in figure["images"]:
             if not image["loaded"]:
                 failures.append(f"{name}: image {image['src']} did not load")
-    ids = [f["id"] for f in figures]
+    ids = [f["id"] for f in page["figures"]]
     for figure_id in sorted({i for i in ids if i is not None and ids.count(i) > 1}):
         failures.append(f'figure id "{figure_id}" is used {ids.count(figure_id)} times')
     for figure_id in args.expect_figure:
         if figure_id not in ids:
             failures.append(f'expected figure "{figure_id}" is not on the page')
-    if len(figures) < args.min_figures:
-        failures.append(f"{len(figures)} figures, fewer than --min-figures {args.min_figures}")
+    if len(ids) < args.min_figures:
+        failures.append(f"{len(ids)} figures, fewer than --min-figures {args.min_figures}")
     if not any("default-src 'none'" in policy for policy in page["csp"]):
         failures.append("the page declares no Content-Security-Policy with default-src 'none' "
                         '(a <meta http-equiv="Content-Security-Policy">)')
+    return failures
 
-    if args.screenshot:
+
+def check(args, browser, summary):
+    """Loads the page and fills `summary`; returns the list of reasons it fails."""
+    recorder = Recorder(args.page.resolve().as_uri())
+    browser.on_event(recorder)
+    session, failures = open_page(args, browser, recorder, summary)
+    if session is not None:
+        page = evaluate(browser, session, PROBE, args.timeout)
+        drawn = sum(figure["drawn"] for figure in page["figures"])
+        summary["figures"] = {"found": len(page["figures"]), "drawn": drawn, "list": page["figures"]}
+        failures += figure_failures(args, page)
+    if args.screenshot and session is not None:
         shot_start = time.monotonic()
         summary["screenshot"] = screenshot(args, browser, session)
         summary["seconds"]["screenshot"] = round(time.monotonic() - shot_start, 3)
-    for entry in recorder.console:
-        failures.append(f"console {entry['level']} ({entry['source']}): {entry['text']}")
-    for entry in recorder.csp:
-        failures.append(f"Content Security Policy violation: {entry['text']}")
+    failures += [f"console {entry['level']} ({entry['source']}): {entry['text']}"
+                 for entry in recorder.console]
+    failures += [f"Content Security Policy violation: {entry['text']}" for entry in recorder.csp]
     failures += [f"uncaught exception: {text}" for text in recorder.exceptions]
     failures += [f"request leaves the file: {url}" for url in recorder.requests]
     summary.update(console=recorder.console, csp_violations=recorder.csp,
@@ -237,7 +251,9 @@ def main():
             failures = check(args, browser, summary)
             summary["seconds"]["checked"] = round(time.monotonic() - start, 3)
     except cdp.BrowserError as error:
-        print(f"check_page: {args.page}: {error}", file=sys.stderr)
+        summary["error"] = str(error)
+        print(json.dumps(summary, indent=2))
+        print(f"check_page: {args.page}: the check could not run: {error}", file=sys.stderr)
         return 2
     summary["seconds"]["total"] = round(time.monotonic() - start, 3)
     summary["failures"] = failures
@@ -246,7 +262,7 @@ def main():
     for failure in failures:
         print(f"check_page: {args.page}: FAIL: {failure}", file=sys.stderr)
     if not failures:
-        print(f"check_page: {args.page}: OK, {summary['figures']['found']} figures drawn",
+        print(f"check_page: {args.page}: OK, {summary['figures']['drawn']} figures drawn",
               file=sys.stderr)
     return 1 if failures else 0
 
