@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Opens an HTML page in a real (headless) chromium and checks that it rendered cleanly.
 
-Usage: check_page.py PAGE.html [--screenshot OUT.png] [--width 1200] [--expect-figure ID ...]
+Usage: check_page.py PAGE.html [--screenshot OUT.png] [--width 1200] [--expect-figure ID...]
                      [--min-figures N] [--timeout 30] [--chromium /usr/bin/chromium]
 
 The page follows the contract of fathom's HTML report (tests/browser/README.md): every figure is
@@ -37,8 +37,8 @@ def parse_args():
     parser.add_argument("page", type=pathlib.Path)
     parser.add_argument("--screenshot", type=pathlib.Path, help="write a full-page PNG here")
     parser.add_argument("--width", type=int, default=1200, help="viewport width in CSS pixels")
-    parser.add_argument("--expect-figure", action="append", default=[], metavar="ID",
-                        help='a [data-figure="ID"] that must be on the page (repeatable)')
+    parser.add_argument("--expect-figure", action="extend", nargs="+", default=[], metavar="ID",
+                        help='[data-figure="ID"] elements that must be on the page')
     parser.add_argument("--min-figures", type=int, default=0, metavar="N")
     parser.add_argument("--timeout", type=float, default=30,
                         help="seconds to wait for the page to load, and again for it to be ready")
