@@ -79,18 +79,22 @@ class Browser:
 
         self._log = open(os.path.join(self._profile, "chromium.log"), "w+b")
         try:
-            # No other thread runs yet, so preexec_fn is safe. close_fds=False lets descriptors 3
-            # and 4 through; every other descriptor Python opened is close-on-exec (PEP 446).
-            self._proc = subprocess.Popen(
-                [self.executable, *CHROMIUM_FLAGS, f"--user-data-dir={self._profile}/profile",
-                 "about:blank"],
-                stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
-                close_fds=False, preexec_fn=onto_3_and_4, start_new_session=True)
-        finally:
-            os.close(to_browser_r)
-            os.close(from_browser_w)
-        threading.Thread(target=self._read, daemon=True).start()
-        try:  # the first answer tells that the browser is up; a busy machine can take 20 s
+            try:
+                # No other thread runs yet, so preexec_fn is safe. close_fds=False lets
+                # descriptors 3 and 4 through; every other descriptor Python opened is
+                # close-on-exec (PEP 446).
+                self._proc = subprocess.Popen(
+                    [self.executable, *CHROMIUM_FLAGS, f"--user-data-dir={self._profile}/profile",
+                     "about:blank"],
+                    stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
+                    close_fds=False, preexec_fn=onto_3_and_4, start_new_session=True)
+            except OSError as error:
+                raise BrowserError(f"cannot run {self.executable}: {error}") from None
+            finally:
+                os.close(to_browser_r)
+                os.close(from_browser_w)
+            threading.Thread(target=self._read, daemon=True).start()
+            # The first answer tells that the browser is up; a busy machine can take 20 s.
             self.call("Browser.getVersion", timeout=self.startup_timeout, what="chromium did not start")
         except BaseException:
             self.close()  # __exit__ does not run when __enter__ raises
@@ -102,17 +106,22 @@ class Browser:
         return False
 
     def close(self):
-        if self._proc is not None and self._proc.poll() is None:
+        """Ends the browser and its processes and removes its profile; safe to call twice."""
+        if self._proc is not None:
+            if self._proc.poll() is None:
+                try:
+                    self.send("Browser.close")
+                    self._proc.wait(timeout=5)
+                except (BrowserError, subprocess.TimeoutExpired):
+                    pass
+            # Whatever is left of the group (renderers, a hung browser), also after a crash of
+            # the main process; the group keeps its id while any member lives.
             try:
-                self.send("Browser.close")
-                self._proc.wait(timeout=5)
-            except (BrowserError, subprocess.TimeoutExpired):
-                pass
-            try:  # whatever is left of the group (renderers, the GPU process, a hung browser)
                 os.killpg(self._proc.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
             self._proc.wait()
+            self._proc = None
         for fd in (getattr(self, "_to_browser", None), getattr(self, "_from_browser", None)):
             if fd is not None:
                 try:
