@@ -18,7 +18,7 @@ add_custom_command(
           -DTEMPLATE_DIR=${FATHOM_REPORT_TEMPLATE_DIR} -P ${PROJECT_SOURCE_DIR}/cmake/embed_report_assets.cmake
   DEPENDS ${PROJECT_SOURCE_DIR}/cmake/embed_report_assets.cmake ${FATHOM_CHART_JS}
           ${FATHOM_REPORT_TEMPLATE_DIR}/report.html ${FATHOM_REPORT_TEMPLATE_DIR}/report.css
-          ${FATHOM_REPORT_TEMPLATE_DIR}/report.js
+          ${FATHOM_REPORT_TEMPLATE_DIR}/figures.js ${FATHOM_REPORT_TEMPLATE_DIR}/report.js
   COMMENT "Embedding Chart.js and the report template"
   VERBATIM)
 target_sources(fathom PRIVATE ${FATHOM_REPORT_ASSETS_CPP})

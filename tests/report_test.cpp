@@ -312,11 +312,11 @@ TEST(Report, HostileNamesStayInsideTheJsonBlock) {
       fathom::render_report(model, {.x = &x, .y = &y, .data_name = "--data " + hostile, .title = hostile});
   EXPECT_EQ(html.find("<script>alert"), std::string::npos);
   EXPECT_EQ(html.find("<!--"), std::string::npos);
-  // Three script elements (data, Chart.js, the page), each closed once.
+  // Four script elements (data, Chart.js, the page's figures.js and report.js), each closed once.
   std::size_t closes = 0;
   for (std::size_t at = html.find("</script>"); at != std::string::npos; at = html.find("</script>", at + 1))
     ++closes;
-  EXPECT_EQ(closes, 3u);
+  EXPECT_EQ(closes, 4u);
   EXPECT_EQ(json_text(html).find('<'), std::string::npos);
   const json j = blob(html);  // and the names come back unchanged
   EXPECT_EQ(j["network"]["class_names"][1], hostile);

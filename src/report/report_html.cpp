@@ -10,7 +10,7 @@
 namespace fathom {
 
 namespace report_assets {  // generated at build time by cmake/embed_report_assets.cmake
-extern const std::string_view chart_js, page_html, page_css, page_js;
+extern const std::string_view chart_js, page_html, page_css, page_figures_js, page_js;
 }
 
 namespace {
@@ -77,6 +77,7 @@ std::string render_report(const Sequential& model, const ReportData& data) {
                                    {"CSS", std::string(report_assets::page_css)},
                                    {"DATA", script_safe_json(blob)},
                                    {"CHART_JS", std::string(report_assets::chart_js)},
+                                   {"FIGURES_JS", std::string(report_assets::page_figures_js)},
                                    {"JS", std::string(report_assets::page_js)}};
   // One pass over the template: a placeholder's text inside an inserted piece stays as it is.
   const std::string_view page = report_assets::page_html;
