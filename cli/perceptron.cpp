@@ -38,6 +38,7 @@ std::vector<std::string> unused_flags(const TrainArgs& a) {
   flag(!a.log.empty(), "--log");
   flag(!a.checkpoint.empty(), "--checkpoint");
   flag(!a.resume.empty(), "--resume");
+  flag(!a.report.empty(), "--report");
   return unused;
 }
 

@@ -32,6 +32,7 @@ struct TrainArgs {
   // train only
   std::string scale_targets;  // --scale-targets: "" → standard for regression, none otherwise
   std::string save, log, checkpoint, resume;
+  std::string report;  // --report FILE.html: the trained model's HTML report
   bool quiet = false;
   bool force = false;       // --force: replace read-only output files
   bool perceptron = false;  // --perceptron: the perceptron rule instead of gradient training
