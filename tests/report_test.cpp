@@ -167,10 +167,13 @@ TEST(Report, ClassifierHoldsTheConfusionMatrixAndScoresOfItsData) {
 
   // A histogram per tensor, holding every value.
   ASSERT_EQ(j["histograms"].size(), model.parameters().entries().size());
-  for (const auto& hist : j["histograms"]) {
+  for (std::size_t t = 0; t < j["histograms"].size(); ++t) {
+    const auto& hist = j["histograms"][t];
     long long sum = 0;
     for (const auto& v : hist["counts"]) sum += v.get<long long>();
-    EXPECT_EQ(sum, hist["count"].get<long long>()) << hist["name"];
+    const auto size = static_cast<long long>(model.parameters().entries()[t].ref.size());
+    EXPECT_EQ(sum, size) << hist["name"];
+    EXPECT_EQ(hist["count"].get<long long>(), size) << hist["name"];
     EXPECT_EQ(hist["edges"].size(), hist["counts"].size() + 1);
   }
   EXPECT_EQ(j["histograms"][0]["name"], model.parameters().entries()[0].name);

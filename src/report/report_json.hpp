@@ -33,8 +33,4 @@ json network_diagram(const Sequential& model);
 // Scores, confusion matrix, scatter, decision regions on data.x / data.y; null without data.
 json data_sections(const Sequential& model, const ReportData& data);
 
-// Equal-width bins over [min, max] of `values`: {"edges": bins+1, "counts": bins}. A local
-// helper until a shared one exists; counts always sum to values.size().
-json histogram(std::span<const Scalar> values, int bins);
-
 }  // namespace fathom::report_detail

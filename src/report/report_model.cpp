@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <limits>
 
+#include "fathom/core/histogram.hpp"
 #include "fathom/nn/dense.hpp"
 #include "report_json.hpp"
 
@@ -111,40 +112,16 @@ json learning_curves(const Sequential& model) {
           {"restored_epoch", model.info.restored_epoch}};
 }
 
-json histogram(std::span<const Scalar> values, int bins) {
-  double lo = std::numeric_limits<double>::infinity(), hi = -lo;
-  for (const Scalar v : values) {
-    if (!std::isfinite(v)) continue;
-    lo = std::min(lo, double(v));
-    hi = std::max(hi, double(v));
-  }
-  if (!(lo <= hi)) lo = hi = 0;  // empty, or nothing finite
-  if (lo == hi) {                // one value (biases at zero): a bin around it
-    const double half = lo == 0 ? 0.5 : std::abs(lo) * 0.1;
-    lo -= half;
-    hi += half;
-  }
-  std::vector<long long> counts(std::size_t(bins), 0);
-  const double width = (hi - lo) / bins;
-  for (const Scalar v : values) {
-    // Non-finite values cannot be in a saved model; clamped, they still count.
-    const double at = std::isfinite(v) ? (double(v) - lo) / width : 0;
-    counts[std::size_t(std::clamp(at, 0.0, double(bins - 1)))] += 1;
-  }
-  json edges = json::array();
-  for (int i = 0; i <= bins; ++i) edges.push_back(rounded(lo + width * i, 6));
-  return {{"edges", std::move(edges)}, {"counts", std::move(counts)}};
-}
-
 json weight_histograms(const Sequential& model) {
   json out = json::array();
   const Parameters& params = model.parameters();
   for (const auto& entry : params.entries()) {
     const ConstMatrixView w = params.value(entry.ref);
-    json h = histogram(std::span<const Scalar>(w.data(), entry.ref.size()), kHistogramBins);
-    h["name"] = entry.name;
-    h["count"] = entry.ref.size();
-    out.push_back(std::move(h));
+    const Histogram h = histogram(std::span<const Scalar>(w.data(), entry.ref.size()), kHistogramBins);
+    json edges = json::array();
+    for (const double e : h.edges) edges.push_back(rounded(e, 6));
+    out.push_back(
+        {{"name", entry.name}, {"count", h.count}, {"edges", std::move(edges)}, {"counts", h.counts}});
   }
   return out;
 }
