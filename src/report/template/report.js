@@ -76,7 +76,7 @@
         data: { datasets: datasets },
         options: {
           parsing: false,
-          scales: { x: { type: 'linear', title: { display: true, text: 'epoch' } }, y: { title: { display: true, text: key } } },
+          scales: { x: { type: 'linear', ticks: { precision: 0 }, title: { display: true, text: 'epoch' } }, y: { title: { display: true, text: key } } },
         },
         plugins: [epochMarkers(lines)],
       });
@@ -86,7 +86,7 @@
         type: 'line',
         data: { datasets: [{ label: 'learning rate', data: h.series.lr.map((v, j) => ({ x: epochs[j], y: v })),
           borderColor: color(3), backgroundColor: color(3), pointRadius: 0, borderWidth: 2, stepped: true }] },
-        options: { parsing: false, scales: { x: { type: 'linear', title: { display: true, text: 'epoch' } },
+        options: { parsing: false, scales: { x: { type: 'linear', ticks: { precision: 0 }, title: { display: true, text: 'epoch' } },
           y: { beginAtZero: true } }, plugins: { legend: { display: false } } },
       });
     }
