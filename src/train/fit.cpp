@@ -133,6 +133,15 @@ History fit(Sequential& model, const Matrix& x, const Matrix& y, const FitOption
 
   History fit_history;
   model.stop_training = false;
+  const FitParams params{.epochs = options.epochs,
+                         .initial_epoch = options.initial_epoch,
+                         .samples = n,
+                         .batch_size = batch,
+                         .steps = (n + batch - 1) / batch,
+                         .has_validation = has_val,
+                         .x = x_train,
+                         .y = y_train};
+  for (Callback* cb : options.callbacks) cb->set_params(params);
   for (Callback* cb : options.callbacks) cb->on_train_begin(model);
   for (int epoch = options.initial_epoch; epoch < options.epochs && !model.stop_training; ++epoch) {
     for (Callback* cb : options.callbacks) cb->on_epoch_begin(model, epoch);
@@ -150,8 +159,11 @@ History fit(Sequential& model, const Matrix& x, const Matrix& y, const FitOption
       const Index nb = std::min(batch, n - start);
       const ConstMatrixView bx = inputs(order, start, nb);
       const ConstMatrixView by = targets(order, start, nb);
-      loss_sum += model.train_step(bx, by) * double(nb);
+      const double loss = model.train_step(bx, by);
+      loss_sum += loss * double(nb);
       for (auto& m : metrics) m->update(model.output(), by);  // this batch's outputs, before its update
+      const BatchLogs step{.batch = start / batch, .size = nb, .loss = loss};
+      for (Callback* cb : options.callbacks) cb->on_train_batch_end(model, step);
     }
     Logs logs{{"loss", loss_sum / double(n)}};
     for (auto& m : metrics) logs[m->name()] = m->result();

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "fathom/core/matrix.hpp"
 #include "fathom/optim/schedule.hpp"
 #include "fathom/train/history.hpp"
 
@@ -17,11 +18,37 @@ namespace fathom {
 
 class Sequential;
 
+// What fit() tells its callbacks before training begins (Keras's `callback.params`). Holds
+// views, so it is copied but not assigned: a callback keeps it in a std::optional.
+struct FitParams {
+  int epochs = 0;  // the fit runs epochs initial_epoch .. epochs − 1
+  int initial_epoch = 0;
+  Index samples = 0;     // training samples per epoch (after any validation split)
+  Index batch_size = 0;  // samples per step; the last step of an epoch may hold fewer
+  Index steps = 0;       // steps (mini-batches) per epoch
+  bool has_validation = false;
+  // The training samples (inputs × samples, outputs × samples) in their stored order, valid
+  // until on_train_end: e.g. a fixed batch to measure gradients on (TensorBoard).
+  ConstMatrixView x{nullptr, 0, 0}, y{nullptr, 0, 0};
+};
+
+// One training step's results, passed after every step (kept to plain numbers, so that
+// reporting a step allocates nothing).
+struct BatchLogs {
+  Index batch = 0;  // the step within the epoch, counted from 0
+  Index size = 0;   // samples in this step
+  double loss = 0;  // this step's mean loss, before its update
+};
+
+// fit() calls, in order: set_params, on_train_begin, then per epoch on_epoch_begin,
+// on_train_batch_end after every step, on_epoch_end; finally on_train_end.
 class Callback {
  public:
   virtual ~Callback() = default;
+  virtual void set_params(const FitParams& params) { (void)params; }
   virtual void on_train_begin(Sequential& model) { (void)model; }
   virtual void on_epoch_begin(Sequential& model, int epoch) { (void)model, (void)epoch; }
+  virtual void on_train_batch_end(Sequential& model, const BatchLogs& logs) { (void)model, (void)logs; }
   virtual void on_epoch_end(Sequential& model, int epoch, const Logs& logs) {
     (void)model, (void)epoch, (void)logs;
   }
