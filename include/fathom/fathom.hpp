@@ -33,3 +33,4 @@
 #include "fathom/train/perceptron.hpp"
 #include "fathom/train/sequential.hpp"
 #include "fathom/train/summary.hpp"
+#include "fathom/train/tensorboard.hpp"
