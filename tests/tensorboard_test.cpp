@@ -16,6 +16,7 @@
 
 #include "../src/core/crc32c.hpp"
 #include "../src/train/tfrecord.hpp"
+#include "cli_run.hpp"
 #include "fathom/fathom.hpp"
 #include "scratch_dir.hpp"
 
@@ -253,6 +254,25 @@ TEST(TensorBoard, ErrorsNameThePath) {
   EXPECT_THROW(TensorBoard(TensorBoardOptions{}), InvalidArgument);
   EXPECT_THROW(TensorBoard(TensorBoardOptions{.log_dir = "d", .histogram_freq = -1}), InvalidArgument);
   EXPECT_THROW(TensorBoard(TensorBoardOptions{.log_dir = "d", .update_freq = -2}), InvalidArgument);
+}
+
+class TensorBoardCli : public fathom_cli_test::CliFixture {};
+
+TEST_F(TensorBoardCli, FrequenciesWithoutTheFolderAreAUsageError) {
+  const auto r =
+      run("train --data " + fathom_cli_test::quoted(fathom_cli_test::source_file("data/iris.csv")) +
+          " --target species --epochs 1 --update-freq 2");
+  EXPECT_EQ(r.code, 2) << fathom_cli_test::describe(r);
+  EXPECT_NE(r.err.find("--tensorboard"), std::string::npos) << r.err;
+}
+
+TEST_F(TensorBoardCli, AFolderThatCannotBeMadeIsNamed) {
+  fathom_cli_test::write_text(path("taken"), "a file, not a folder");
+  const auto r =
+      run("train --data " + fathom_cli_test::quoted(fathom_cli_test::source_file("data/iris.csv")) +
+          " --target species --epochs 1 --quiet --tensorboard taken/logs");
+  EXPECT_EQ(r.code, 3) << fathom_cli_test::describe(r);  // a file that cannot be written
+  EXPECT_NE(r.err.find("taken/logs/train"), std::string::npos) << r.err;
 }
 
 }  // namespace
