@@ -130,5 +130,6 @@ Command add_info(CLI::App& root);
 Command add_cv(CLI::App& root);
 Command add_trace(CLI::App& root);
 Command add_gradcheck(CLI::App& root);
+Command add_report(CLI::App& root);
 
 }  // namespace fathom::cli

@@ -98,9 +98,9 @@ int main(int argc, char** argv) {
     CLI::App app{"fathom: train, evaluate and run feedforward neural networks (multilayer perceptrons)"};
     app.set_version_flag("--version", std::string("fathom ") + FATHOM_VERSION);
     app.require_subcommand(1);
-    const std::vector<Command> commands = {add_train(app),    add_evaluate(app), add_predict(app),
-                                           add_info(app),     add_cv(app),       add_trace(app),
-                                           add_gradcheck(app)};
+    const std::vector<Command> commands = {add_train(app),     add_evaluate(app), add_predict(app),
+                                           add_info(app),      add_cv(app),       add_trace(app),
+                                           add_gradcheck(app), add_report(app)};
     for (const Command& command : commands) check_number_flags(*command.app);
     try {
       app.parse(argc, argv);

@@ -39,6 +39,7 @@ std::vector<std::string> unused_flags(const TrainArgs& a) {
   flag(!a.checkpoint.empty(), "--checkpoint");
   flag(!a.tensorboard.empty(), "--tensorboard");
   flag(!a.resume.empty(), "--resume");
+  flag(!a.report.empty(), "--report");
   return unused;
 }
 

@@ -6,6 +6,7 @@
 // the README's first command.
 #include <unistd.h>
 
+#include <filesystem>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
@@ -18,8 +19,25 @@ namespace fathom::cli {
 
 namespace {
 
+// --report: the page of the library's write_report on the held-out data when there is some,
+// else on the training data, with the targets back in their own units.
+void write_training_report(const Sequential& model, const TrainSetup& setup, const TrainArgs& args) {
+  const Dataset& all = setup.validation ? *setup.validation : setup.train;
+  const Index n = setup.validation ? all.samples() : setup.validation_samples;
+  Matrix x = n > 0 ? Matrix(all.x.rightCols(n)) : all.x;
+  Matrix y = n > 0 ? Matrix(all.y.rightCols(n)) : all.y;
+  model.info.target_scaling.invert(view(y));
+  const std::string name = setup.validation ? "validation data (--validation-data)"
+                           : n > 0          ? "validation split"
+                                            : "training data";
+  const std::string title =
+      args.save.empty() ? "fathom train" : std::filesystem::path(args.save).filename().string();
+  write_report(model, {.x = &x, .y = &y, .data_name = name, .title = title}, args.report,
+               {.replace_read_only = args.force});
+}
+
 int run_train(TrainArgs& args) {
-  check_outputs({args.save, args.log, args.checkpoint}, args.force);
+  check_outputs({args.save, args.log, args.checkpoint, args.report}, args.force);
   if (args.perceptron) return run_perceptron(args);
   if (args.tensorboard.empty() &&
       (args.histogram_freq != TrainArgs{}.histogram_freq || args.update_freq != 0))
@@ -92,6 +110,9 @@ int run_train(TrainArgs& args) {
                      std::to_string(fit.initial_epoch + 10) + ")");
   }
   const History run = model.fit(setup.train.x, setup.train.y, fit);
+  // What the report marks: where early stopping ended this run and whose weights it restored.
+  model.info.stopped_epoch = early ? early->stopped_epoch() : -1;
+  model.info.restored_epoch = early ? early->best_epoch() : -1;
 
   if (!args.quiet) {
     const std::string monitor = early ? (setup.has_validation ? "val_loss" : "loss") : "";
@@ -130,6 +151,10 @@ int run_train(TrainArgs& args) {
   if (tensorboard && !args.quiet)
     std::cerr << "TensorBoard logs in " << args.tensorboard << " (view: tensorboard --logdir "
               << args.tensorboard << ")\n";
+  if (!args.report.empty()) {
+    write_training_report(model, setup, args);
+    if (!args.quiet) std::cerr << "wrote " << args.report << '\n';
+  }
   return kOk;
 }
 
@@ -153,12 +178,16 @@ Command add_train(CLI::App& root) {
   sub->add_option("--update-freq", args->update_freq,
                   "with --tensorboard: also the batch loss every N batches (default 0: per epoch only)");
   sub->add_option("--resume", args->resume, "continue training a saved model (--epochs is the new total)");
+  sub->add_option("--report", args->report,
+                  "write an HTML report of the trained model here (on the validation data, else the "
+                  "training data)");
   sub->add_option("--scale-targets", args->scale_targets,
                   "regression targets: standard (default: trained as (t − mean)/sd, kept in the model and "
                   "undone by evaluate and predict) or none")
       ->check(CLI::IsMember({"standard", "none"}));
   sub->add_flag("--quiet", args->quiet, "print nothing while training");
-  sub->add_flag("--force", args->force, "replace --save, --log and --checkpoint files even if read-only");
+  sub->add_flag("--force", args->force,
+                "replace --save, --log, --checkpoint and --report files even if read-only");
   sub->add_flag("--perceptron", args->perceptron,
                 "train one layer of step units by the perceptron rule (--lr, --epochs: the most epochs)");
   return {sub, [args] { return run_train(*args); }};

@@ -109,6 +109,8 @@ std::unique_ptr<Sequential> build_model(const TrainArgs& args, const std::vector
   model->info.feature_names = data.feature_names;
   model->info.target_names = data.target_names;
   model->info.label_regex = args.data.label_from_name;  // evaluate reads new image lists by it
+  model->info.image_height = data.image_height;         // a report draws first-layer weights as images
+  model->info.image_width = data.image_width;
   return model;
 }
 

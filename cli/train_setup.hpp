@@ -35,6 +35,7 @@ struct TrainArgs {
   std::string tensorboard;  // --tensorboard DIR: TensorBoard event files
   int histogram_freq = 1;   // --histogram-freq (0: none)
   int update_freq = 0;      // --update-freq (0: per epoch only)
+  std::string report;       // --report FILE.html: the trained model's HTML report
   bool quiet = false;
   bool force = false;       // --force: replace read-only output files
   bool perceptron = false;  // --perceptron: the perceptron rule instead of gradient training

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The test suite under clang's sanitizers (CI runs this; docs/testing.md):
 # - build-asan: the whole suite with AddressSanitizer and UndefinedBehaviorSanitizer; undefined
-#   behaviour stops the test (-fno-sanitize-recover=undefined), as does any leak.
+#   behaviour stops the test (-fno-sanitize-recover=undefined), as does any leak. It builds
+#   fathom as a shared library (libfathom.so), so the one build also checks that form; the
+#   README's build is the static one.
 # - build-tsan: the concurrent-inference tests (fathom_concurrency_tests) with ThreadSanitizer.
 # Benchmarks and examples are not built: they add build time and no code the tests do not run.
 set -euo pipefail
@@ -13,7 +15,7 @@ command -v ccache >/dev/null && configure+=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache
 jobs=$(nproc)
 
 echo "== ASan + UBSan: the whole test suite (build-asan)"
-cmake -S . -B build-asan "${configure[@]}" -DFATHOM_SANITIZE=address,undefined >/dev/null
+cmake -S . -B build-asan "${configure[@]}" -DFATHOM_SANITIZE=address,undefined -DBUILD_SHARED_LIBS=ON >/dev/null
 cmake --build build-asan -j"$jobs"
 ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1 \
   UBSAN_OPTIONS=print_stacktrace=1 \

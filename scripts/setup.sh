@@ -18,6 +18,11 @@ packages=(
   clang-format         # scripts/check-format.sh: the code follows .clang-format (CI checks it)
   clang                # scripts/sanitize.sh and scripts/fuzz.sh build with clang (CI runs sanitize.sh)
   libclang-rt-14-dev   # clang's sanitizer and libFuzzer runtimes (only recommended by clang-14, so named here)
+  libprotobuf-dev protobuf-compiler  # TensorBoard event files: Event/Summary protocol buffers
+  python3-protobuf     # the tests read TensorBoard files back with an independent (Python) reader
+  libjs-chart.js       # Chart.js, inlined into every HTML report at build time
+  chromium             # the tests open HTML reports in headless chromium (tests/browser/)
+  fonts-liberation     # its text font (only recommended by chromium, so named here)
 )
 
 missing=()

@@ -2,6 +2,7 @@
 // live bar of a terminal.
 #include <gtest/gtest.h>
 
+#include <iomanip>
 #include <sstream>
 #include <string>
 
@@ -40,4 +41,45 @@ TEST(ProgressLogger, LiveBarOverwritesItselfAndEndsWithTheLastEpoch) {
   EXPECT_NE(out.find("] 2/3  ETA "), std::string::npos) << out;
   EXPECT_EQ(out.find("] 3/3"), std::string::npos) << "no bar after the last epoch: " << out;
   EXPECT_EQ(out.back(), '\n') << out;
+}
+
+TEST(ProgressLogger, LiveBarMovesWithinAnEpochWithRunningLoss) {
+  Matrix x, y;
+  line_data(x, y);
+  Sequential model = small_model();
+  std::ostringstream text;
+  // Redrawn after every step (refresh 0): 20 samples in steps of 5 draw steps 1–3 of 4; the
+  // fourth is the epoch's line. The fit's own epoch count is shown when none is given.
+  ProgressLogger progress(text, {.live_bar = true, .refresh_seconds = 0});
+  model.fit(x, y, {.epochs = 2, .batch_size = 5, .shuffle = false, .callbacks = {&progress}});
+  const std::string out = text.str();
+  for (const char* step : {"] 1/4  ", "] 2/4  ", "] 3/4  "}) {
+    EXPECT_NE(out.find(step), std::string::npos) << step << " in " << out;
+  }
+  EXPECT_EQ(out.find("] 4/4"), std::string::npos) << "the last step is the epoch line: " << out;
+  EXPECT_NE(out.find(" samples/s  ETA "), std::string::npos) << out;
+  // The first bar's running loss is the first step's loss: the model's loss on samples 0–4
+  // before any update.
+  Sequential fresh = small_model();
+  fresh.forward(ConstMatrixView(x.data(), 2, 5));
+  std::ostringstream first_loss;
+  first_loss << "loss " << std::fixed << std::setprecision(4)
+             << fresh.loss_of(ConstMatrixView(y.data(), 1, 5));
+  const auto bar1 = out.substr(0, out.find("\r\033[Kepoch 1/2 [", 1));
+  EXPECT_NE(bar1.find(first_loss.str()), std::string::npos) << first_loss.str() << " in " << bar1;
+  EXPECT_NE(out.find("\r\033[Kepoch 2/2  loss "), std::string::npos) << out;
+  EXPECT_EQ(out.back(), '\n') << out;
+}
+
+TEST(ProgressLogger, OffATerminalOnlyWholeLines) {
+  Matrix x, y;
+  line_data(x, y);
+  Sequential model = small_model();
+  std::ostringstream text;
+  ProgressLogger progress(text, {.refresh_seconds = 0});
+  model.fit(x, y, {.epochs = 2, .batch_size = 5, .callbacks = {&progress}});
+  const std::string out = text.str();
+  EXPECT_EQ(out.find('\r'), std::string::npos) << out;
+  EXPECT_EQ(out.find('\033'), std::string::npos) << out;
+  EXPECT_EQ(read_lines(std::istringstream(out)).size(), 2u) << out;
 }

@@ -26,6 +26,7 @@
 #include "fathom/optim/optimizer.hpp"
 #include "fathom/optim/schedule.hpp"
 #include "fathom/optim/sgd.hpp"
+#include "fathom/report/report.hpp"
 #include "fathom/train/callbacks.hpp"
 #include "fathom/train/gradient_check.hpp"
 #include "fathom/train/history.hpp"

@@ -177,6 +177,8 @@ Dataset read_idx(const std::string& images_path, const std::string& labels_path)
 
   d.feature_names.reserve(pixels);
   for (std::size_t i = 0; i < pixels; ++i) d.feature_names.push_back("px" + std::to_string(i));
+  d.image_height = Index(dims[1]);  // IDX stores rows then columns
+  d.image_width = Index(dims[2]);
   if (!labels) return d;
 
   std::vector<unsigned char> label_bytes(n);

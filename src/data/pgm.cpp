@@ -212,6 +212,8 @@ Dataset read_pgm_list(const std::string& list_path, const PgmListOptions& option
 
   d.feature_names.reserve(pixels.size());
   for (std::size_t i = 0; i < pixels.size(); ++i) d.feature_names.push_back("px" + std::to_string(i));
+  d.image_height = Index(first.height);
+  d.image_width = Index(first.width);
   if (!labelled) {
     d.y.resize(0, d.x.cols());
     d.class_names = options.class_names;

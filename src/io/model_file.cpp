@@ -56,6 +56,11 @@ std::string serialize(const Sequential& model) {
                                       {"sd", vector_json(info.target_scaling.sd)}};
   }
   if (!info.label_regex.empty()) meta["info"]["label_regex"] = info.label_regex;
+  // Optional keys, absent in older files and for data that are not images / runs not stopped early.
+  if (info.image_height > 0 && info.image_width > 0)
+    meta["info"]["image_size"] = {info.image_height, info.image_width};
+  if (info.stopped_epoch >= 0) meta["info"]["stopped_epoch"] = info.stopped_epoch;
+  if (info.restored_epoch >= 0) meta["info"]["restored_epoch"] = info.restored_epoch;
 
   json hist_values = json::object();
   for (const auto& [key, series] : model.history.values) {
@@ -296,6 +301,19 @@ void restore_state(const json& meta, Sequential& model) {
     model.info.targets_low = static_cast<Scalar>(number(range.at(0)));
     model.info.targets_high = static_cast<Scalar>(number(range.at(1)));
   }
+  model.info.image_height = model.info.image_width = 0;
+  if (info.contains("image_size")) {
+    const json& size = info.at("image_size");
+    const auto height = size.at(0).get<Index>(), width = size.at(1).get<Index>();
+    const Index inputs = model.input_dim();
+    if (height <= 0 || width <= 0 || height > inputs || width > inputs || height * width != inputs)
+      throw BadMetadata("info.image_size is " + std::to_string(height) + "x" + std::to_string(width) +
+                        ", expected height x width = the model's " + std::to_string(inputs) + " inputs");
+    model.info.image_height = height;
+    model.info.image_width = width;
+  }
+  model.info.stopped_epoch = info.value("stopped_epoch", -1);
+  model.info.restored_epoch = info.value("restored_epoch", -1);
   model.info.target_scaling = TargetScaling{};
   if (info.contains("target_scaling")) {
     const json& ts = info.at("target_scaling");

@@ -238,6 +238,13 @@ ProgressLogger::ProgressLogger(std::ostream& out, ProgressLoggerOptions options)
     : out_(out), options_(options) {
   require(options_.every >= 1, "ProgressLogger: every must be >= 1" + got(options_.every));
   require(options_.epochs >= 0, "ProgressLogger: epochs must be >= 0" + got(options_.epochs));
+  require(options_.refresh_seconds >= 0,
+          "ProgressLogger: refresh_seconds must be >= 0" + got(options_.refresh_seconds));
+}
+
+void ProgressLogger::set_params(const FitParams& params) {
+  epochs_ = options_.epochs > 0 ? options_.epochs : params.epochs;
+  steps_ = params.steps;
 }
 
 void ProgressLogger::on_train_begin(Sequential& model) {
@@ -247,31 +254,74 @@ void ProgressLogger::on_train_begin(Sequential& model) {
 }
 
 void ProgressLogger::on_epoch_begin(Sequential& model, int epoch) {
-  (void)model, (void)epoch;
-  epoch_start_ = now_seconds();
+  (void)model;
+  epoch_ = epoch;
+  epoch_start_ = last_draw_ = now_seconds();
+  steps_done_ = samples_done_ = 0;
+  loss_sum_ = 0;
+}
+
+std::string ProgressLogger::epoch_label(int epoch) const {
+  std::ostringstream label;
+  label << "epoch ";
+  if (epochs_ > 0) {
+    label << std::setw(int(std::to_string(epochs_).size())) << epoch + 1 << '/' << epochs_;
+  } else {
+    label << epoch + 1;
+  }
+  return label.str();
+}
+
+// Per step: a few additions and a clock read; the bar itself (which allocates its text) is drawn
+// at most every refresh_seconds, and never for a file or pipe.
+void ProgressLogger::on_train_batch_end(Sequential& model, const BatchLogs& logs) {
+  (void)model;
+  ++steps_done_;
+  samples_done_ += logs.size;
+  loss_sum_ += logs.loss * double(logs.size);
+  if (!options_.live_bar || steps_ == 0 || steps_done_ >= steps_) return;
+  const double now = now_seconds();
+  if (now - last_draw_ < options_.refresh_seconds) return;
+  last_draw_ = now;
+  draw_step_bar(now);
+}
+
+void ProgressLogger::draw_step_bar(double now) {
+  const double elapsed = now - epoch_start_;
+  const double done = double(steps_done_) / double(steps_);
+  const int width = 20, filled = std::min(width - 1, int(done * width));
+  std::ostringstream bar;
+  bar << "\r\033[K" << epoch_label(epoch_) << " [" << std::string(std::size_t(filled), '=') << '>'
+      << std::string(std::size_t(width - filled - 1), '.') << "] " << steps_done_ << '/' << steps_;
+  if (elapsed > 0) {
+    bar << "  " << std::fixed << std::setprecision(0) << double(samples_done_) / elapsed << " samples/s"
+        << "  ETA " << std::setprecision(1) << elapsed / done * (1 - done) << " s";
+  }
+  bar << "  loss " << std::setprecision(4) << loss_sum_ / double(samples_done_);
+  out_ << bar.str() << std::flush;
 }
 
 void ProgressLogger::on_epoch_end(Sequential& model, int epoch, const Logs& logs) {
   (void)model;
-  if (++epochs_run_ % options_.every != 0) return;
+  const bool print = ++epochs_run_ % options_.every == 0;
+  if (!print && !options_.live_bar) return;
   const double now = now_seconds();
-  const int total = options_.epochs;
-  std::ostringstream line;  // built apart, so the stream's own format flags stay as they were
-  line << "epoch ";
-  if (total > 0) {
-    line << std::setw(int(std::to_string(total).size())) << epoch + 1 << '/' << total;
+  const int total = epochs_;
+  if (!print) {  // a skipped epoch still clears its step bar
+    out_ << "\r\033[K" << std::flush;
   } else {
-    line << epoch + 1;
+    std::ostringstream line;  // built apart, so the stream's own format flags stay as they were
+    line << epoch_label(epoch);
+    for (const auto& [key, value] : logs) {
+      if (key != "lr") line << "  " << key << ' ' << std::fixed << std::setprecision(4) << value;
+    }
+    line << "  (" << std::setprecision(2) << now - epoch_start_ << " s)";
+    if (!options_.live_bar) {
+      out_ << line.str() << '\n';
+      return;
+    }
+    out_ << "\r\033[K" << line.str() << '\n';  // over the bar the epoch's steps left
   }
-  for (const auto& [key, value] : logs) {
-    if (key != "lr") line << "  " << key << ' ' << std::fixed << std::setprecision(4) << value;
-  }
-  line << "  (" << std::setprecision(2) << now - epoch_start_ << " s)";
-  if (!options_.live_bar) {
-    out_ << line.str() << '\n';
-    return;
-  }
-  out_ << "\r\033[K" << line.str() << '\n';  // over the bar the previous epoch left
   if (total > 0 && epoch + 1 < total) {
     const double done = double(epoch + 1) / total;
     const int width = 30, filled = int(done * width);

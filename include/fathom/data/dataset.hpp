@@ -23,6 +23,8 @@ struct Dataset {
   std::vector<std::string> target_names;  // the target columns as named in the file
   std::vector<std::string> class_names;   // OneHot/Binary: the label of each class, in class order
   std::string source;                     // file name, for messages
+  // Images (IDX, PGM): each column is an image_height × image_width picture, row by row; 0 otherwise.
+  Index image_height = 0, image_width = 0;
 
   Index samples() const { return x.cols(); }
   Index features() const { return x.rows(); }

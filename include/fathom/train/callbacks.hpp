@@ -182,29 +182,42 @@ class LearningRateScheduler : public Callback {
 };
 
 struct ProgressLoggerOptions {
-  int every = 1;          // print every n-th epoch of a fit
-  int epochs = 0;         // the fit's total epochs, shown as "epoch  3/20" (0: "epoch 3")
-  bool live_bar = false;  // for a terminal: after each line a bar with the time left, which the
-                          // next line overwrites (escape codes: leave it off for files and pipes)
+  int every = 1;                 // print every n-th epoch of a fit
+  int epochs = 0;                // the fit's total epochs, shown as "epoch  3/20" (0: the fit's own)
+  bool live_bar = false;         // for a terminal: a bar that moves within each epoch (steps done,
+                                 // samples/s, time left, running loss) and, between epochs, the time
+                                 // left for the fit; each line overwrites it (escape codes: leave it
+                                 // off for files and pipes)
+  double refresh_seconds = 0.1;  // the live bar is redrawn at most this often
 };
 
 // Prints "epoch  3/20  accuracy 0.9500  loss 0.1234  val_loss 0.2345  (0.52 s)" per epoch: the
 // epoch counted from 1 (History and CSVLogger count from 0), every log but the learning rate,
-// and the seconds the epoch took.
+// and the seconds the epoch took. With live_bar, within an epoch (as Keras's progress bar):
+// "epoch  3/20 [=======>......] 120/469  23456 samples/s  ETA 2.1 s  loss 0.4321".
 class ProgressLogger : public Callback {
  public:
   explicit ProgressLogger(std::ostream& out, int every = 1)
       : ProgressLogger(out, ProgressLoggerOptions{.every = every}) {}
   ProgressLogger(std::ostream& out, ProgressLoggerOptions options);
+  void set_params(const FitParams& params) override;
   void on_train_begin(Sequential& model) override;
   void on_epoch_begin(Sequential& model, int epoch) override;
+  void on_train_batch_end(Sequential& model, const BatchLogs& logs) override;
   void on_epoch_end(Sequential& model, int epoch, const Logs& logs) override;
 
  private:
+  std::string epoch_label(int epoch) const;  // "epoch  3/20"
+  void draw_step_bar(double now);
   std::ostream& out_;
   ProgressLoggerOptions options_;
-  int epochs_run_ = 0;
-  double train_start_ = 0, epoch_start_ = 0;
+  int epochs_ = 0;   // the total shown: options_.epochs, else the fit's
+  Index steps_ = 0;  // per epoch, from the fit's params
+  int epochs_run_ = 0, epoch_ = 0;
+  double train_start_ = 0, epoch_start_ = 0, last_draw_ = 0;
+  // The epoch so far: steps, samples and the sum of their losses (weighted by samples).
+  Index steps_done_ = 0, samples_done_ = 0;
+  double loss_sum_ = 0;
 };
 
 }  // namespace fathom

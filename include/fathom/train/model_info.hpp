@@ -25,6 +25,12 @@ struct ModelInfo {
   // pgm-list data: the regex whose first capture group on a file name is the class, so that
   // evaluate reads new image lists the same way ("" for other data).
   std::string label_regex;
+  // Image inputs (IDX, PGM): each sample is an image_height × image_width picture, row by row,
+  // so a report can draw the first layer's weights as pictures. Both 0 for other data.
+  Index image_height = 0, image_width = 0;
+  // Early stopping of the last training run, as 0-based epoch numbers (History's): the epoch
+  // after which it stopped and the epoch whose weights it restored; −1 when none.
+  int stopped_epoch = -1, restored_epoch = -1;
 };
 
 }  // namespace fathom
