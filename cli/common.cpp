@@ -83,6 +83,8 @@ constexpr NumberRange kNumberFlags[] = {
     integer_from("--epochs", 1),
     integer_from("--batch-size", 1),
     integer_from("--early-stopping", 0),  // 0: off
+    integer_from("--histogram-freq", 0),  // train --tensorboard; 0: no histograms
+    integer_from("--update-freq", 0),     // train --tensorboard; 0: per epoch only
     integer_from("--seed", 0, 18446744073709551615.0),
     integer_from("--threads", 1),  // above the hardware threads: capped (use_threads)
     integer_from("--folds", 2),    // cv

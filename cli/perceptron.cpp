@@ -37,6 +37,7 @@ std::vector<std::string> unused_flags(const TrainArgs& a) {
   flag(!a.task.empty() && a.task != "classify", "--task");
   flag(!a.log.empty(), "--log");
   flag(!a.checkpoint.empty(), "--checkpoint");
+  flag(!a.tensorboard.empty(), "--tensorboard");
   flag(!a.resume.empty(), "--resume");
   flag(!a.report.empty(), "--report");
   return unused;

@@ -39,6 +39,10 @@ void write_training_report(const Sequential& model, const TrainSetup& setup, con
 int run_train(TrainArgs& args) {
   check_outputs({args.save, args.log, args.checkpoint, args.report}, args.force);
   if (args.perceptron) return run_perceptron(args);
+  if (args.tensorboard.empty() &&
+      (args.histogram_freq != TrainArgs{}.histogram_freq || args.update_freq != 0))
+    throw UsageError(
+        "--histogram-freq and --update-freq set what --tensorboard DIR writes; give --tensorboard");
   TrainSetup setup = prepare_training(args);
   Sequential& model = *setup.model;
   std::vector<Callback*> callbacks;
@@ -65,6 +69,13 @@ int run_train(TrainArgs& args) {
       throw UsageError(std::string("--schedule: ") + e.what());
     }
     callbacks.push_back(scheduler.get());
+  }
+  // TensorBoard's event files: written as training goes, so a TensorBoard watching DIR sees it live.
+  std::unique_ptr<TensorBoard> tensorboard;
+  if (!args.tensorboard.empty()) {
+    tensorboard = std::make_unique<TensorBoard>(TensorBoardOptions{
+        .log_dir = args.tensorboard, .histogram_freq = args.histogram_freq, .update_freq = args.update_freq});
+    callbacks.push_back(tensorboard.get());
   }
   std::unique_ptr<ModelCheckpoint> checkpoint;
   if (!args.checkpoint.empty()) {
@@ -137,6 +148,9 @@ int run_train(TrainArgs& args) {
   if (!args.save.empty()) save_model(model, args.save, {.replace_read_only = args.force});
   if (!args.log.empty()) write_output(args.log, log.str(), args.force);
   if (!args.save.empty() && !args.quiet) std::cerr << "saved " << args.save << '\n';
+  if (tensorboard && !args.quiet)
+    std::cerr << "TensorBoard logs in " << args.tensorboard << " (view: tensorboard --logdir "
+              << args.tensorboard << ")\n";
   if (!args.report.empty()) {
     write_training_report(model, setup, args);
     if (!args.quiet) std::cerr << "wrote " << args.report << '\n';
@@ -155,6 +169,14 @@ Command add_train(CLI::App& root) {
   sub->add_option("--log", args->log, "write this run's epochs as CSV here (epoch counted from 0)");
   sub->add_option("--checkpoint", args->checkpoint,
                   "save the model after every epoch (resume with --resume)");
+  sub->add_option("--tensorboard", args->tensorboard,
+                  "write TensorBoard event files into DIR/train and DIR/validation as training goes")
+      ->type_name("DIR");
+  sub->add_option(
+      "--histogram-freq", args->histogram_freq,
+      "with --tensorboard: histograms of the weights and gradients every N epochs (default 1; 0: none)");
+  sub->add_option("--update-freq", args->update_freq,
+                  "with --tensorboard: also the batch loss every N batches (default 0: per epoch only)");
   sub->add_option("--resume", args->resume, "continue training a saved model (--epochs is the new total)");
   sub->add_option("--report", args->report,
                   "write an HTML report of the trained model here (on the validation data, else the "

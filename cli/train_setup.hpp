@@ -32,7 +32,10 @@ struct TrainArgs {
   // train only
   std::string scale_targets;  // --scale-targets: "" → standard for regression, none otherwise
   std::string save, log, checkpoint, resume;
-  std::string report;  // --report FILE.html: the trained model's HTML report
+  std::string tensorboard;  // --tensorboard DIR: TensorBoard event files
+  int histogram_freq = 1;   // --histogram-freq (0: none)
+  int update_freq = 0;      // --update-freq (0: per epoch only)
+  std::string report;       // --report FILE.html: the trained model's HTML report
   bool quiet = false;
   bool force = false;       // --force: replace read-only output files
   bool perceptron = false;  // --perceptron: the perceptron rule instead of gradient training

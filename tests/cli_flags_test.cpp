@@ -60,6 +60,8 @@ std::vector<NumericFlag> numeric_flags() {
       flags.push_back({command, flag, bad});
     }
   }
+  flags.push_back({kTrain, "--histogram-freq", "-1"});
+  flags.push_back({kTrain, "--update-freq", "-1"});
   flags.push_back({kCv, "--folds", "1"});
   flags.push_back({kCv, "--hidden", "0"});
   flags.push_back({kTrace, "--lr", "-0.1"});

@@ -34,3 +34,4 @@
 #include "fathom/train/perceptron.hpp"
 #include "fathom/train/sequential.hpp"
 #include "fathom/train/summary.hpp"
+#include "fathom/train/tensorboard.hpp"
