@@ -1,6 +1,8 @@
 // The `fathom` command: parses the command line, runs one subcommand, and turns errors into
 // one line on stderr and an exit code (0 ok, 1 runtime failure, 2 usage, 3 bad data or model,
 // or not enough memory for them).
+#include <unistd.h>
+
 #include <algorithm>
 #include <iostream>
 #include <new>
@@ -127,6 +129,7 @@ int main(int argc, char** argv) {
     // A size past what a container can hold at all: the same failure, one step earlier.
     return out_of_memory();
   } catch (const std::exception& e) {
+    if (isatty(STDERR_FILENO)) std::cerr << "\r\033[K";  // over a progress bar the error cut short
     std::cerr << "fathom: " << e.what() << '\n';
     return exit_code(e);
   }

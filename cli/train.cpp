@@ -32,8 +32,9 @@ void write_training_report(const Sequential& model, const TrainSetup& setup, con
                                             : "training data";
   const std::string title =
       args.save.empty() ? "fathom train" : std::filesystem::path(args.save).filename().string();
-  write_report(model, {.x = &x, .y = &y, .data_name = name, .title = title}, args.report,
-               {.replace_read_only = args.force});
+  // "-" is stdout, as for --log and report --out.
+  write_output(args.report, render_report(model, {.x = &x, .y = &y, .data_name = name, .title = title}),
+               args.force);
 }
 
 int run_train(TrainArgs& args) {
@@ -110,9 +111,9 @@ int run_train(TrainArgs& args) {
                      std::to_string(fit.initial_epoch + 10) + ")");
   }
   const History run = model.fit(setup.train.x, setup.train.y, fit);
-  // What the report marks: where early stopping ended this run and whose weights it restored.
-  model.info.stopped_epoch = early ? early->stopped_epoch() : -1;
-  model.info.restored_epoch = early ? early->best_epoch() : -1;
+  // What the report marks: EarlyStopping records where it ended this run and whose weights it
+  // restored; a run without it clears what a resumed model's earlier run left.
+  if (!early) model.info.stopped_epoch = model.info.restored_epoch = -1;
 
   if (!args.quiet) {
     const std::string monitor = early ? (setup.has_validation ? "val_loss" : "loss") : "";

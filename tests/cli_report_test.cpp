@@ -108,6 +108,14 @@ TEST_F(CliReport, ImageListsGiveTheModelItsImageSize) {
   EXPECT_EQ(j["data"]["description"], "training data, 8 samples");
 }
 
+TEST_F(CliReport, TrainReportDashIsStandardOutput) {
+  const CliResult r =
+      run("train --data " + quoted(kIris) + " --target species --epochs 3 --report - --quiet");
+  ASSERT_EQ(r.code, 0) << describe(r);
+  EXPECT_EQ(r.out.rfind("<!DOCTYPE html>", 0), 0u) << r.out.substr(0, 200);
+  EXPECT_FALSE(fs::exists(path("-"))) << "no file named -";
+}
+
 TEST_F(CliReport, OutputPathIsCheckedBeforeTraining) {
   const CliResult r = run("train --data " + quoted(kIris) +
                           " --target species --epochs 5 --save m.fathom --report missing/r.html");

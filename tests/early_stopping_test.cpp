@@ -153,3 +153,16 @@ TEST(EarlyStopping, RejectsInvalidOptions) {
   EXPECT_THROW(EarlyStopping({.min_delta = -0.1}), InvalidArgument);
   EXPECT_THROW(EarlyStopping({.mode = "maximum"}), InvalidArgument);
 }
+
+TEST(EarlyStopping, RecordsWhereItStoppedAndWhoseWeightsCameBackInTheModel) {
+  // What the report marks, kept in model.info (and the model file) by the callback itself.
+  Sequential model = small_model();
+  EarlyStopping restoring({.patience = 1, .restore_best_weights = true});
+  drive(restoring, model, {1.0, 0.5, 0.7, 0.4});
+  EXPECT_EQ(model.info.stopped_epoch, 2);
+  EXPECT_EQ(model.info.restored_epoch, 1);
+  EarlyStopping keeping({.patience = 5});
+  drive(keeping, model, {1.0, 0.5, 0.7});
+  EXPECT_EQ(model.info.stopped_epoch, -1) << "ran every epoch";
+  EXPECT_EQ(model.info.restored_epoch, -1) << "nothing restored";
+}

@@ -40,7 +40,7 @@ TEST(ProgressLogger, LiveBarOverwritesItselfAndEndsWithTheLastEpoch) {
   EXPECT_EQ(out.rfind("\r\033[Kepoch 1/3", 0), 0u) << out;
   EXPECT_NE(out.find("] 2/3  ETA "), std::string::npos) << out;
   EXPECT_EQ(out.find("] 3/3"), std::string::npos) << "no bar after the last epoch: " << out;
-  EXPECT_EQ(out.back(), '\n') << out;
+  EXPECT_TRUE(out.ends_with("\n\r\033[K")) << "the last line, then the bar cleared at the end: " << out;
 }
 
 TEST(ProgressLogger, LiveBarMovesWithinAnEpochWithRunningLoss) {
@@ -68,7 +68,7 @@ TEST(ProgressLogger, LiveBarMovesWithinAnEpochWithRunningLoss) {
   const auto bar1 = out.substr(0, out.find("\r\033[Kepoch 1/2 [", 1));
   EXPECT_NE(bar1.find(first_loss.str()), std::string::npos) << first_loss.str() << " in " << bar1;
   EXPECT_NE(out.find("\r\033[Kepoch 2/2  loss "), std::string::npos) << out;
-  EXPECT_EQ(out.back(), '\n') << out;
+  EXPECT_TRUE(out.ends_with("\n\r\033[K")) << "the last line, then the bar cleared at the end: " << out;
 }
 
 TEST(ProgressLogger, OffATerminalOnlyWholeLines) {

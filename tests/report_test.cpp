@@ -356,6 +356,7 @@ TEST(Report, ModelFileKeepsImageSizeAndEarlyStopping) {
   EXPECT_EQ(loaded_plain.info.stopped_epoch, -1);
   EXPECT_EQ(loaded_plain.info.restored_epoch, -1);
 
+  for (int e = 0; e < 12; ++e) model.history.append(e, {{"loss", 1.0 / (e + 1)}});
   model.info.image_height = 2;
   model.info.image_width = 3;
   model.info.stopped_epoch = 11;
@@ -367,6 +368,17 @@ TEST(Report, ModelFileKeepsImageSizeAndEarlyStopping) {
   EXPECT_EQ(loaded.info.image_width, 3);
   EXPECT_EQ(loaded.info.stopped_epoch, 11);
   EXPECT_EQ(loaded.info.restored_epoch, 6);
+  // An early stop past the recorded history is refused on load, naming the key.
+  model.info.stopped_epoch = 12;
+  const std::string late = dir.file("late.fathom");
+  fathom::save_model(model, late);
+  try {
+    fathom::load_model(late);
+    FAIL() << "loaded a stop after epoch 12 of a 12-epoch history";
+  } catch (const fathom::FileError& e) {
+    EXPECT_NE(std::string(e.what()).find("info.stopped_epoch is 12"), std::string::npos) << e.what();
+  }
+  model.info.stopped_epoch = 11;
   // An image size that is not the inputs is refused when saved files are checked on load.
   model.info.image_width = 4;
   const std::string wrong = dir.file("wrong.fathom");

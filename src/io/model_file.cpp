@@ -312,8 +312,6 @@ void restore_state(const json& meta, Sequential& model) {
     model.info.image_height = height;
     model.info.image_width = width;
   }
-  model.info.stopped_epoch = info.value("stopped_epoch", -1);
-  model.info.restored_epoch = info.value("restored_epoch", -1);
   model.info.target_scaling = TargetScaling{};
   if (info.contains("target_scaling")) {
     const json& ts = info.at("target_scaling");
@@ -329,6 +327,19 @@ void restore_state(const json& meta, Sequential& model) {
     auto& out = model.history.values[key];
     for (const auto& v : series) out.push_back(number(v));
   }
+
+  // (after the history) An epoch of the run the history holds, or absent (−1).
+  const auto epoch_key = [&](const char* key) {
+    if (!info.contains(key)) return -1;
+    const json& v = info.at(key);
+    const int last = model.history.epochs.empty() ? -1 : model.history.epochs.back();
+    if (!v.is_number_integer() || v.get<long long>() < 0 || v.get<long long>() > last)
+      throw BadMetadata(std::string("info.") + key + " is " + v.dump() +
+                        ", expected an epoch of the recorded history (0 to " + std::to_string(last) + ")");
+    return v.get<int>();
+  };
+  model.info.stopped_epoch = epoch_key("stopped_epoch");
+  model.info.restored_epoch = epoch_key("restored_epoch");
 
   const json& rng = meta.at("rng");
   Rng::State rs{};

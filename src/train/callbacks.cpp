@@ -97,9 +97,11 @@ void EarlyStopping::on_epoch_end(Sequential& model, int epoch, const Logs& logs)
 
 void EarlyStopping::on_train_end(Sequential& model) {
   // As Keras 3: the best weights come back at the end whether or not training stopped early.
-  if (options_.restore_best_weights && !best_weights_.empty()) {
-    std::copy(best_weights_.begin(), best_weights_.end(), model.parameters().values().begin());
-  }
+  const bool restore = options_.restore_best_weights && !best_weights_.empty();
+  if (restore) std::copy(best_weights_.begin(), best_weights_.end(), model.parameters().values().begin());
+  // Kept in the model (and its file) for the report, which marks both epochs.
+  model.info.stopped_epoch = stopped_epoch_;
+  model.info.restored_epoch = restore ? best_epoch_ : -1;
 }
 
 // --- CSVLogger ---
@@ -299,6 +301,12 @@ void ProgressLogger::draw_step_bar(double now) {
   }
   bar << "  loss " << std::setprecision(4) << loss_sum_ / double(samples_done_);
   out_ << bar.str() << std::flush;
+}
+
+void ProgressLogger::on_train_end(Sequential& model) {
+  (void)model;
+  // The run's bar is printed after every epoch but the last; one an early stop left goes.
+  if (options_.live_bar) out_ << "\r\033[K" << std::flush;
 }
 
 void ProgressLogger::on_epoch_end(Sequential& model, int epoch, const Logs& logs) {

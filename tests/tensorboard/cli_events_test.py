@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import read_events  # noqa: E402
@@ -58,6 +59,7 @@ def main():
     work = tempfile.mkdtemp(prefix="fathom_tensorboard_")
     try:
         run_and_check(args, pb2, work)
+        check_killed_run(args, pb2, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     for f in failures:
@@ -149,6 +151,32 @@ def check_histograms(values):
                 check(all(l <= r for l, r in zip(lefts, rights)) and lefts == sorted(lefts),
                       f"{tag} step {step}: buckets out of order")
     check(len(histograms) == 2 * len(TENSOR_SIZES) * len(want_steps), f"{len(histograms)} histograms in all")
+
+
+def check_killed_run(args, pb2, work):
+    """SIGKILL a real training once its file holds a few epochs: every epoch that ended before
+    the kill reads back, so a kill loses at most the epoch under way."""
+    logdir = os.path.join(work, "killed")
+    command = [args.fathom, "train", "--data", args.data, "--target", "species", "--layers", "8:tanh,3:softmax",
+               "--epochs", "1000000", "--batch-size", "1", "--tensorboard", logdir, "--quiet"]
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    seen, deadline = 0, time.monotonic() + 60
+    try:
+        while seen < 3 and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.05)
+            files = glob.glob(os.path.join(logdir, "train", "events.out.tfevents.*"))
+            if files:
+                events, _ = read_events.read_events(files[0], pb2)
+                seen = sum(1 for v in read_events.values_of(events, pb2) if v[1] == "epoch_loss")
+    finally:
+        proc.kill()
+        proc.wait()
+    check(seen >= 3, f"the killed run showed {seen} epochs within 60 s (exit {proc.returncode})")
+    path = one_file(os.path.join(logdir, "train"))
+    events, _ = read_events.read_events(path, pb2)  # truncated is allowed; a bad CRC raises
+    epochs = sorted(v[0] for v in read_events.values_of(events, pb2) if v[1] == "epoch_loss")
+    check(len(epochs) >= seen and epochs == list(range(len(epochs))),
+          f"after the kill: epoch_loss at {epochs}, at least the {seen} epochs seen before it")
 
 
 def check_cut_copies(path, work):

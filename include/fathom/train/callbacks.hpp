@@ -205,6 +205,7 @@ class ProgressLogger : public Callback {
   void on_epoch_begin(Sequential& model, int epoch) override;
   void on_train_batch_end(Sequential& model, const BatchLogs& logs) override;
   void on_epoch_end(Sequential& model, int epoch, const Logs& logs) override;
+  void on_train_end(Sequential& model) override;  // clears a bar an early stop left
 
  private:
   std::string epoch_label(int epoch) const;  // "epoch  3/20"

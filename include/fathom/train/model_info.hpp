@@ -1,5 +1,6 @@
 // What a model file carries about the data a model was trained on, besides the network: read
-// and written by io (model files) and the fathom command, never by the training step. (Input
+// and written by io (model files) and the fathom command, never by the training step (only
+// EarlyStopping records where it stopped, for the report). (Input
 // scaling is part of the network: a Normalization layer, nn/normalization.hpp.)
 #pragma once
 
