@@ -38,6 +38,8 @@ std::vector<std::string> unused_flags(const TrainArgs& a) {
   flag(!a.log.empty(), "--log");
   flag(!a.checkpoint.empty(), "--checkpoint");
   flag(!a.tensorboard.empty(), "--tensorboard");
+  flag(a.histogram_freq != defaults.histogram_freq, "--histogram-freq");
+  flag(a.update_freq != defaults.update_freq, "--update-freq");
   flag(!a.resume.empty(), "--resume");
   flag(!a.report.empty(), "--report");
   return unused;

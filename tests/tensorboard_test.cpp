@@ -264,6 +264,11 @@ TEST_F(TensorBoardCli, FrequenciesWithoutTheFolderAreAUsageError) {
           " --target species --epochs 1 --update-freq 2");
   EXPECT_EQ(r.code, 2) << fathom_cli_test::describe(r);
   EXPECT_NE(r.err.find("--tensorboard"), std::string::npos) << r.err;
+  const auto perceptron = run("train --perceptron --data " +
+                              fathom_cli_test::quoted(fathom_cli_test::source_file("data/iris.csv")) +
+                              " --target species --epochs 1 --histogram-freq 3");
+  EXPECT_EQ(perceptron.code, 2) << fathom_cli_test::describe(perceptron);
+  EXPECT_NE(perceptron.err.find("--histogram-freq does not apply"), std::string::npos) << perceptron.err;
 }
 
 TEST_F(TensorBoardCli, AFolderThatCannotBeMadeIsNamed) {
