@@ -128,3 +128,20 @@ TEST(TensorBoardWire, HistogramIsAKBy3DoubleTensor) {
   EXPECT_EQ(fields(metadata.at(1).bytes).at(1).bytes, "histograms");
   EXPECT_EQ(metadata.at(4).number, 2u) << "DATA_CLASS_TENSOR";
 }
+
+TEST(TensorBoardWire, ARestartedEventHoldsOnlyItsNewValues) {
+  fathom::detail::SummaryEvent event(1, 1);
+  event.scalar("batch_loss", 0.5);
+  event.scalar("other", 2);
+  std::string first;
+  event.serialize_into(first);
+  event.restart(2, 7);
+  EXPECT_TRUE(event.empty());
+  event.scalar("batch_loss", 0.25);  // refills the first value; "other" is dropped
+  fathom::detail::SummaryEvent fresh(2, 7);
+  fresh.scalar("batch_loss", 0.25);
+  std::string again;
+  event.serialize_into(again);
+  EXPECT_EQ(again, fresh.serialized());
+  EXPECT_NE(again, first);
+}

@@ -66,7 +66,9 @@ struct TensorBoard::Impl {
   std::optional<FitParams> params;
   std::unique_ptr<detail::RecordWriter> train, validation;
   std::filesystem::path train_path, validation_path;
-  std::int64_t batches = 0;  // batches of this fit so far
+  std::int64_t batches = 0;                // batches of this fit so far
+  detail::SummaryEvent batch_event{0, 0};  // batch_loss, refilled every update_freq steps
+  std::string batch_bytes;
 
   void write_histograms(Sequential& model, detail::SummaryEvent& event) const;
 };
@@ -98,6 +100,7 @@ void TensorBoard::on_train_begin(Sequential& model) {
   s.validation.reset();
   s.validation_path.clear();
   s.batches = 0;
+  s.batch_bytes.reserve(256);  // a batch_loss event is ~70 bytes: the buffer never grows as steps do
   s.train = open_event_file(s.options.log_dir / "train");
   s.train_path = s.train->path();
   if (s.params && s.params->has_validation) {
@@ -115,9 +118,11 @@ void TensorBoard::on_train_batch_end(Sequential& model, const BatchLogs& logs) {
   Impl& s = *impl_;
   if (s.options.update_freq == 0 || !s.train) return;
   if (++s.batches % s.options.update_freq != 0) return;
-  detail::SummaryEvent event(detail::wall_time_now(), model.optimizer().iterations());
-  event.scalar("batch_loss", logs.loss);
-  s.train->write(event.serialized());  // flushed with the epoch
+  // One event and buffer reused for every step: after the first, this allocates nothing.
+  s.batch_event.restart(detail::wall_time_now(), model.optimizer().iterations());
+  s.batch_event.scalar("batch_loss", logs.loss);
+  s.batch_event.serialize_into(s.batch_bytes);
+  s.train->write(s.batch_bytes);  // flushed with the epoch
 }
 
 void TensorBoard::Impl::write_histograms(Sequential& model, detail::SummaryEvent& event) const {

@@ -39,7 +39,30 @@ SummaryEvent::SummaryEvent(double wall_time, std::int64_t step)
 
 SummaryEvent::~SummaryEvent() = default;
 
+void SummaryEvent::restart(double wall_time, std::int64_t step) {
+  event_->set_wall_time(wall_time);
+  event_->set_step(step);
+  refill_ = 0;
+}
+
+void SummaryEvent::drop_unfilled() const {
+  if (!event_->has_summary()) return;
+  auto& values = *event_->mutable_summary()->mutable_value();
+  if (refill_ < values.size()) values.DeleteSubrange(refill_, values.size() - refill_);
+}
+
 void SummaryEvent::scalar(const std::string& tag, double value) {
+  if (event_->has_summary() && refill_ < event_->summary().value_size()) {
+    tensorboard::Summary::Value& old = *event_->mutable_summary()->mutable_value(refill_);
+    if (old.tag() == tag && old.metadata().plugin_data().plugin_name() == "scalars" &&
+        old.tensor().float_val_size() == 1) {
+      old.mutable_tensor()->set_float_val(0, static_cast<float>(value));
+      ++refill_;
+      return;
+    }
+  }
+  drop_unfilled();
+  ++refill_;
   tensorboard::TensorProto& t =
       *add_value(*event_, tag, "scalars", tensorboard::DATA_CLASS_SCALAR).mutable_tensor();
   t.set_dtype(tensorboard::DT_FLOAT);
@@ -48,6 +71,8 @@ void SummaryEvent::scalar(const std::string& tag, double value) {
 }
 
 void SummaryEvent::histogram(const std::string& tag, const Histogram& h) {
+  drop_unfilled();
+  ++refill_;
   tensorboard::TensorProto& t =
       *add_value(*event_, tag, "histograms", tensorboard::DATA_CLASS_TENSOR).mutable_tensor();
   t.set_dtype(tensorboard::DT_DOUBLE);
@@ -63,6 +88,8 @@ void SummaryEvent::histogram(const std::string& tag, const Histogram& h) {
 }
 
 void SummaryEvent::text(const std::string& tag, const std::string& markdown) {
+  drop_unfilled();
+  ++refill_;
   tensorboard::TensorProto& t =
       *add_value(*event_, tag, "text", tensorboard::DATA_CLASS_TENSOR).mutable_tensor();
   t.set_dtype(tensorboard::DT_STRING);
@@ -70,8 +97,16 @@ void SummaryEvent::text(const std::string& tag, const std::string& markdown) {
   t.add_string_val(markdown);
 }
 
-bool SummaryEvent::empty() const { return event_->summary().value_size() == 0; }
+bool SummaryEvent::empty() const { return refill_ == 0; }
 
-std::string SummaryEvent::serialized() const { return event_->SerializeAsString(); }
+std::string SummaryEvent::serialized() const {
+  drop_unfilled();
+  return event_->SerializeAsString();
+}
+
+void SummaryEvent::serialize_into(std::string& out) const {
+  drop_unfilled();
+  event_->SerializeToString(&out);
+}
 
 }  // namespace fathom::detail

@@ -34,14 +34,22 @@ class SummaryEvent {
   SummaryEvent(const SummaryEvent&) = delete;
   SummaryEvent& operator=(const SummaryEvent&) = delete;
 
+  // Reuses the event at another step: the values added next refill the old ones in order
+  // (those not refilled are dropped), so an event refilled with the same scalars (batch_loss
+  // every step) allocates nothing. (Clear() would not do: protobuf deletes oneof members.)
+  void restart(double wall_time, std::int64_t step);
   void scalar(const std::string& tag, double value);
   void histogram(const std::string& tag, const Histogram& h);
   void text(const std::string& tag, const std::string& markdown);
   bool empty() const;
   std::string serialized() const;
+  void serialize_into(std::string& out) const;  // reuses out's memory
 
  private:
+  // The values from index refill_ on are left from before restart(): reused or dropped.
+  void drop_unfilled() const;
   std::unique_ptr<tensorboard::Event> event_;
+  int refill_ = 0;
 };
 
 }  // namespace fathom::detail

@@ -71,7 +71,9 @@ void RecordWriter::flush() {
 }
 
 void RecordWriter::fail(const char* what) const {
-  throw FileError(std::string(what) + " " + path_.string() + ": " + std::strerror(errno));
+  // A short fwrite need not set errno: then say so rather than print a stale one.
+  throw FileError(std::string(what) + " " + path_.string() + ": " +
+                  (errno != 0 ? std::strerror(errno) : "the write stopped short"));
 }
 
 }  // namespace fathom::detail

@@ -1,10 +1,14 @@
 // Proves the training step allocates nothing after the first batch: global operator new is
 // replaced by a counting one (hence this test's own executable).
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdlib>
+#include <filesystem>
 #include <new>
+#include <sstream>
+#include <string>
 
 #include "fathom/fathom.hpp"
 
@@ -122,6 +126,34 @@ TEST(NoAllocation, FitAllocatesPerEpochNotPerBatch) {
   };
   const long few_batches = count(32);  // 10 batches per epoch
   const long many_batches = count(8);  // 40 batches per epoch
+  EXPECT_EQ(many_batches, few_batches);
+}
+
+// The same with the callbacks that act on every step: a TensorBoard writing batch_loss every
+// step (update_freq 1) and a terminal's progress bar between its redraws.
+TEST(NoAllocation, StepCallbacksAllocatePerEpochNotPerBatch) {
+  Rng rng(3);
+  Matrix x(6, 400), y = Matrix::Zero(2, 400);
+  for (Index i = 0; i < x.size(); ++i) x.data()[i] = Scalar(rng.uniform(-1, 1));
+  for (Index j = 0; j < 400; ++j) y(j % 2, j) = 1;
+  Sequential model(6, 1);
+  model.add(Dense(8, "tanh"));
+  model.add(Dense(2, "softmax"));
+  model.compile({.loss = "cce", .optimizer = "adam"});
+  const auto dir = std::filesystem::temp_directory_path() / ("fathom_alloc_tb_" + std::to_string(::getpid()));
+  std::ostringstream sink;
+  auto count = [&](Index batch) {
+    TensorBoard tb({.log_dir = dir, .histogram_freq = 1, .update_freq = 1});
+    ProgressLogger bar(sink, {.live_bar = true, .refresh_seconds = 1e9});
+    model.fit(x, y, {.epochs = 1, .batch_size = batch, .callbacks = {&tb, &bar}});  // warm-up
+    model.history = History{};
+    const long before = g_allocations.load();
+    model.fit(x, y, {.epochs = 2, .batch_size = batch, .callbacks = {&tb, &bar}});
+    return g_allocations.load() - before;
+  };
+  const long few_batches = count(40);   // 10 batches per epoch
+  const long many_batches = count(10);  // 40 batches per epoch
+  std::filesystem::remove_all(dir);
   EXPECT_EQ(many_batches, few_batches);
 }
 
