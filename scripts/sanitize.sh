@@ -5,12 +5,13 @@
 #   fathom as a shared library (libfathom.so), so the one build also checks that form; the
 #   README's build is the static one.
 # - build-tsan: the concurrent-inference tests (fathom_concurrency_tests) with ThreadSanitizer.
-# Benchmarks and examples are not built: they add build time and no code the tests do not run.
+# Benchmarks, examples and the Python package (an interpreter not built with ASan cannot load a
+# sanitized extension) are not built: they add build time and no code the tests do not run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 configure=(-DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFATHOM_WERROR=ON
-  -DFATHOM_BUILD_BENCH=OFF -DFATHOM_BUILD_EXAMPLES=OFF)
+  -DFATHOM_BUILD_BENCH=OFF -DFATHOM_BUILD_EXAMPLES=OFF -DFATHOM_BUILD_PYTHON=OFF)
 command -v ccache >/dev/null && configure+=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 jobs=$(nproc)
 

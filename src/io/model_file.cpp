@@ -366,27 +366,34 @@ void with_file_errors(const std::string& path, F&& f) {
   }
 }
 
-}  // namespace
-
-void save_model(const Sequential& model, const std::string& path, const WriteOptions& options) {
+// The file's bytes, refusing a model that cannot be saved; `name` (the path) leads the message.
+std::string checked_bytes(const Sequential& model, const std::string& name) {
   if (!model.compiled())
-    throw Error(path + ": cannot save a model that is not compiled (call compile() first)");
+    throw Error(name + ": cannot save a model that is not compiled (call compile() first)");
   const auto& entries = model.parameters().entries();
   for (const auto& entry : entries) {
     const ConstMatrixView w = model.parameters().value(entry.ref);
     if (!w.allFinite()) {
-      throw DivergedError(path + ": not saved: parameter " + entry.name +
+      throw DivergedError(name + ": not saved: parameter " + entry.name +
                           " holds NaN or Inf (training diverged); the existing file is unchanged");
     }
   }
-  write_file_atomic(path, serialize(model), options);
+  return serialize(model);
 }
 
-Sequential load_model(const std::string& path) {
-  const std::string bytes = read_model_bytes(path);
+}  // namespace
+
+void save_model(const Sequential& model, const std::string& path, const WriteOptions& options) {
+  write_file_atomic(path, checked_bytes(model, path), options);
+}
+
+std::string model_bytes(const Sequential& model) { return checked_bytes(model, "model"); }
+
+Sequential load_model(const std::string& path) { return model_from_bytes(read_model_bytes(path), path); }
+
+Sequential model_from_bytes(std::string_view all, const std::string& path) {
   std::uint64_t json_bytes = 0, data_bytes = 0;
-  check_envelope(path, bytes, json_bytes, data_bytes);
-  const std::string_view all(bytes);
+  check_envelope(path, all, json_bytes, data_bytes);
   const std::string_view text = all.substr(kHeaderBytes, json_bytes);
   const std::string_view data = all.substr(kHeaderBytes + json_bytes, data_bytes);
 

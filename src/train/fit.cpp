@@ -18,7 +18,7 @@
 namespace fathom {
 namespace {
 
-void check_data(const Sequential& model, const Matrix& x, const Matrix& y, const char* what) {
+void check_data(const Sequential& model, ConstMatrixView x, ConstMatrixView y, const char* what) {
   require<DataError>(x.cols() > 0, std::string(what) + " data is empty (0 samples)");
   if (x.rows() != model.input_dim()) {
     throw ShapeError(std::string(what) + " data: the model expects " + std::to_string(model.input_dim()) +
@@ -32,8 +32,8 @@ void check_data(const Sequential& model, const Matrix& x, const Matrix& y, const
     throw ShapeError(std::string(what) + " data: x has " + std::to_string(x.cols()) + " samples but y has " +
                      std::to_string(y.cols()));
   }
-  detail::check_finite(view(x), what, "x");
-  detail::check_finite(view(y), what, "y");
+  detail::check_finite(x, what, "x");
+  detail::check_finite(y, what, "y");
 }
 
 std::vector<std::unique_ptr<Metric>> make_metrics(const Sequential& model) {
@@ -100,12 +100,12 @@ void check_options(const FitOptions& options) {
 
 }  // namespace
 
-History fit(Sequential& model, const Matrix& x, const Matrix& y, const FitOptions& options) {
+History fit(Sequential& model, ConstMatrixView x, ConstMatrixView y, const FitOptions& options) {
   require(model.compiled(), "Sequential::fit: compile the model first");
   check_options(options);
   check_data(model, x, y, "training");
   if (options.validation_x != nullptr)
-    check_data(model, *options.validation_x, *options.validation_y, "validation");
+    check_data(model, view(*options.validation_x), view(*options.validation_y), "validation");
 
   // The validation split holds out the last samples, before any shuffling (as Keras does).
   const Index n_all = x.cols();
@@ -180,11 +180,11 @@ History fit(Sequential& model, const Matrix& x, const Matrix& y, const FitOption
   return fit_history;
 }
 
-Logs evaluate(const Sequential& model, const Matrix& x, const Matrix& y, Index batch_size) {
+Logs evaluate(const Sequential& model, ConstMatrixView x, ConstMatrixView y, Index batch_size) {
   require(model.compiled(), "Sequential::evaluate: compile the model first");
   check_data(model, x, y, "evaluation");
   InferenceWorkspace ws;
-  return evaluate_view(model, view(x), view(y), batch_size, ws);
+  return evaluate_view(model, x, y, batch_size, ws);
 }
 
 }  // namespace fathom

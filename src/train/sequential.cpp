@@ -326,8 +326,8 @@ double Sequential::loss_of(ConstMatrixView y, const InferenceWorkspace& ws) cons
   return loss_.value(A, y);
 }
 
-Matrix Sequential::predict(const Matrix& x, Index batch_size) const {
-  check_inputs(view(x), "predict");
+Matrix Sequential::predict(ConstMatrixView x, Index batch_size) const {
+  check_inputs(x, "predict");
   require(batch_size >= 1, "predict: batch_size must be >= 1, got " + std::to_string(batch_size));
   const Index n = x.cols();
   Matrix out(output_dim(), n);

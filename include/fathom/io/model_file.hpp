@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "fathom/io/atomic_file.hpp"
 #include "fathom/train/sequential.hpp"
@@ -16,5 +17,12 @@ void save_model(const Sequential& model, const std::string& path, const WriteOpt
 // magic, a newer format version, or sizes that the file's bytes do not back (checked before
 // anything of that size is read or built).
 Sequential load_model(const std::string& path);
+
+// The bytes save_model writes, in memory (pickling, a database column, a network message).
+// Throws as save_model does for a model that is not compiled or holds NaN/Inf.
+std::string model_bytes(const Sequential& model);
+// A model from those bytes, checked as load_model checks a file; `name` stands for the file in
+// the error messages.
+Sequential model_from_bytes(std::string_view bytes, const std::string& name = "model bytes");
 
 }  // namespace fathom

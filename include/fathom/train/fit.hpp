@@ -31,10 +31,17 @@ struct FitOptions {
   int initial_epoch = 0;  // to resume: epochs run from initial_epoch to epochs − 1
 };
 
-// Trains model on x (inputs × n) and y (outputs × n); see Sequential::fit.
-History fit(Sequential& model, const Matrix& x, const Matrix& y, const FitOptions& options = {});
+// Trains model on x (inputs × n) and y (outputs × n); see Sequential::fit. The views are read
+// in place (a caller's own column-major memory, e.g. a numpy array, is never copied whole).
+History fit(Sequential& model, ConstMatrixView x, ConstMatrixView y, const FitOptions& options = {});
+inline History fit(Sequential& model, const Matrix& x, const Matrix& y, const FitOptions& options = {}) {
+  return fit(model, view(x), view(y), options);
+}
 // "loss" and every compiled metric over the whole of x, y; see Sequential::evaluate. Only reads
 // the model: safe from many threads at once on one model (sequential.hpp, "Threads").
-Logs evaluate(const Sequential& model, const Matrix& x, const Matrix& y, Index batch_size = kInferenceBatch);
+Logs evaluate(const Sequential& model, ConstMatrixView x, ConstMatrixView y, Index batch_size = kInferenceBatch);
+inline Logs evaluate(const Sequential& model, const Matrix& x, const Matrix& y, Index batch_size = kInferenceBatch) {
+  return evaluate(model, view(x), view(y), batch_size);
+}
 
 }  // namespace fathom

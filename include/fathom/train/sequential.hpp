@@ -110,15 +110,22 @@ class Sequential {
   History fit(const Matrix& x, const Matrix& y, const FitOptions& options = {}) {
     return fathom::fit(*this, x, y, options);
   }
+  History fit(ConstMatrixView x, ConstMatrixView y, const FitOptions& options = {}) {
+    return fathom::fit(*this, x, y, options);
+  }
   // Inference (const: see "Threads" above). Each call runs on buffers of its own.
   // "loss" and every compiled metric, over the whole of x, y (batch_size samples at a time).
   Logs evaluate(const Matrix& x, const Matrix& y, Index batch_size = kInferenceBatch) const {
     return fathom::evaluate(*this, x, y, batch_size);
   }
+  Logs evaluate(ConstMatrixView x, ConstMatrixView y, Index batch_size = kInferenceBatch) const {
+    return fathom::evaluate(*this, x, y, batch_size);
+  }
   static constexpr Index kInferenceBatch = fathom::kInferenceBatch;
   // Outputs (outputs × n) for inputs x (inputs × n), batch_size samples at a time (only
   // memory depends on it). Throws on NaN/Inf inputs.
-  Matrix predict(const Matrix& x, Index batch_size = kInferenceBatch) const;
+  Matrix predict(ConstMatrixView x, Index batch_size = kInferenceBatch) const;
+  Matrix predict(const Matrix& x, Index batch_size = kInferenceBatch) const { return predict(view(x), batch_size); }
   // argmax per column (one output: threshold 0.5).
   std::vector<Index> predict_classes(const Matrix& x, Index batch_size = kInferenceBatch) const;
   // The network's outputs (outputs × n) for x (inputs × n) in one pass over the buffers of ws,

@@ -1,0 +1,251 @@
+// fathom._fathom.Model: Sequential for Python. Training, evaluation and prediction run with the
+// GIL released, on the caller's arrays in place; the Python half (python/fathom/models.py) gives
+// it Keras's shape and converts arrays and labels.
+#include <pybind11/stl.h>
+
+#include <optional>
+
+#include "bindings.hpp"
+#include "fathom/core/error.hpp"
+#include "fathom/data/scaling.hpp"
+#include "fathom/io/model_file.hpp"
+#include "fathom/train/callbacks.hpp"
+#include "fathom/train/sequential.hpp"
+#include "fathom/train/summary.hpp"
+#include "python_callbacks.hpp"
+
+namespace fathom::python {
+namespace {
+
+py::dict to_dict(const Logs& logs) {
+  py::dict d;
+  for (const auto& [key, value] : logs) d[py::str(key)] = value;
+  return d;
+}
+
+py::dict to_dict(const History& history) {
+  py::dict d;
+  for (const auto& [key, values] : history.values) d[py::str(key)] = py::cast(values);
+  return d;
+}
+
+struct FitArgs {
+  int epochs;
+  Index batch_size;
+  bool shuffle;
+  double validation_split;
+  py::object validation_x, validation_y;
+  py::list callbacks;
+  int initial_epoch;
+  int verbose;
+};
+
+py::dict fit(Sequential& model, const py::array& x, const py::array& y, const FitArgs& a) {
+  const ConstMatrixView xv = samples_view(x, "x"), yv = samples_view(y, "y");
+  // Validation data is read once per epoch; it is copied into fathom's own matrices.
+  std::optional<Matrix> val_x, val_y;
+  if (!a.validation_x.is_none()) {
+    val_x = Matrix(samples_view(a.validation_x, "validation x"));
+    val_y = Matrix(samples_view(a.validation_y, "validation y"));
+  }
+  // The callbacks: Ctrl-C first, then the caller's in order (C++ ones as they are, Python ones
+  // behind an adapter), then the progress lines.
+  InterruptCheck interrupt;
+  std::vector<std::unique_ptr<Callback>> adapters;
+  FitOptions options{.epochs = a.epochs,
+                     .batch_size = a.batch_size,
+                     .shuffle = a.shuffle,
+                     .validation_split = a.validation_split,
+                     .validation_x = val_x ? &*val_x : nullptr,
+                     .validation_y = val_y ? &*val_y : nullptr,
+                     .callbacks = {&interrupt},
+                     .initial_epoch = a.initial_epoch};
+  for (const py::handle cb : a.callbacks) {
+    if (py::isinstance<Callback>(cb)) {
+      options.callbacks.push_back(cb.cast<Callback*>());
+    } else {
+      adapters.push_back(std::make_unique<PythonCallback>(py::reinterpret_borrow<py::object>(cb)));
+      options.callbacks.push_back(adapters.back().get());
+    }
+  }
+  PythonStdout out;
+  std::ostream stream(&out);
+  std::optional<ProgressLogger> progress;
+  if (a.verbose > 0) {
+    progress.emplace(stream, ProgressLoggerOptions{.live_bar = a.verbose == 1 && out.isatty()});
+    options.callbacks.push_back(&*progress);
+  }
+  History history;
+  {
+    py::gil_scoped_release release;
+    history = fathom::fit(model, xv, yv, options);
+  }
+  stream.flush();
+  return to_dict(history);
+}
+
+py::dict evaluate(const Sequential& model, const py::array& x, const py::array& y, Index batch_size) {
+  const ConstMatrixView xv = samples_view(x, "x"), yv = samples_view(y, "y");
+  Logs logs;
+  {
+    py::gil_scoped_release release;
+    logs = fathom::evaluate(model, xv, yv, batch_size);
+  }
+  return to_dict(logs);
+}
+
+py::array predict(const Sequential& model, const py::array& x, Index batch_size) {
+  const ConstMatrixView xv = samples_view(x, "x");
+  Matrix out;
+  {
+    py::gil_scoped_release release;
+    out = model.predict(xv, batch_size);
+  }
+  return to_samples_array(std::move(out));
+}
+
+// Every parameter tensor, copied, in Keras's shapes: a kernel W (units × inputs, column-major)
+// is numpy's (inputs, units) in C order, the same bytes; a bias is 1-D.
+py::list get_weights(Sequential& model) {
+  require(model.compiled(), "get_weights: compile the model first (compiling draws the weights)");
+  py::list out;
+  for (const auto& entry : model.parameters().entries()) {
+    const MatrixView w = model.parameters().value(entry.ref);
+    py::array_t<Scalar> a = w.cols() == 1 ? py::array_t<Scalar>(w.rows()) : py::array_t<Scalar>({w.cols(), w.rows()});
+    std::copy(w.data(), w.data() + w.size(), a.mutable_data());
+    out.append(a);
+  }
+  return out;
+}
+
+void set_weights(Sequential& model, const std::vector<py::array>& weights) {
+  require(model.compiled(), "set_weights: compile the model first");
+  const auto& entries = model.parameters().entries();
+  require(weights.size() == entries.size(), "set_weights: the model has " + std::to_string(entries.size()) +
+                                                " weight arrays, got " + std::to_string(weights.size()));
+  // Every shape is checked before any weight changes.
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const MatrixView w = model.parameters().value(entries[i].ref);
+    const py::array& a = weights[i];
+    const bool fits = w.cols() == 1 ? a.ndim() == 1 && a.shape(0) == w.rows()
+                                    : a.ndim() == 2 && a.shape(0) == w.cols() && a.shape(1) == w.rows();
+    if (!fits) {
+      std::string got;
+      for (py::ssize_t d = 0; d < a.ndim(); ++d) got += (d ? ", " : "") + std::to_string(a.shape(d));
+      throw ShapeError("set_weights: " + entries[i].name + " must have shape " +
+                       (w.cols() == 1 ? "(" + std::to_string(w.rows()) + ",)"
+                                      : "(" + std::to_string(w.cols()) + ", " + std::to_string(w.rows()) + ")") +
+                       ", got (" + got + ")");
+    }
+  }
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    MatrixView w = model.parameters().value(entries[i].ref);
+    const auto a = py::array_t<Scalar, py::array::c_style | py::array::forcecast>::ensure(weights[i]);
+    require<DataError>(static_cast<bool>(a), "set_weights: " + entries[i].name + " is not numeric");
+    std::copy(a.data(), a.data() + w.size(), w.data());
+  }
+}
+
+py::list layers(const Sequential& model) {
+  py::list out;
+  for (std::size_t i = 0; i < model.layer_count(); ++i) {
+    const Layer& layer = model.layer(i);
+    out.append(py::make_tuple(layer.type(), layer.config_json()));
+  }
+  return out;
+}
+
+}  // namespace
+
+void bind_model(py::module_& m) {
+  py::class_<Sequential>(m, "Model")
+      .def(py::init<Index, std::uint64_t>(), py::arg("input_dim"), py::arg("seed") = 0)
+      .def(
+          "add_layer",
+          [](Sequential& model, const std::string& type, const std::string& config) {
+            model.add_layer(make_layer(type, config));
+          },
+          py::arg("type"), py::arg("config_json"))
+      .def(
+          "compile",
+          [](Sequential& model, const std::string& loss, const std::string& optimizer, const std::string& config,
+             std::vector<std::string> metrics) {
+            model.compile({.loss = Loss(loss), .optimizer = make_optimizer(optimizer, config), .metrics = std::move(metrics)});
+          },
+          py::arg("loss"), py::arg("optimizer"), py::arg("optimizer_config_json"), py::arg("metrics"))
+      .def(
+          "fit",
+          [](Sequential& model, const py::array& x, const py::array& y, int epochs, Index batch_size, bool shuffle,
+             double validation_split, py::object validation_x, py::object validation_y, py::list callbacks,
+             int initial_epoch, int verbose) {
+            return fit(model, x, y,
+                       FitArgs{epochs, batch_size, shuffle, validation_split, std::move(validation_x),
+                               std::move(validation_y), std::move(callbacks), initial_epoch, verbose});
+          },
+          py::arg("x"), py::arg("y"), py::arg("epochs"), py::arg("batch_size"), py::arg("shuffle"),
+          py::arg("validation_split"), py::arg("validation_x"), py::arg("validation_y"), py::arg("callbacks"),
+          py::arg("initial_epoch"), py::arg("verbose"))
+      .def("evaluate", &evaluate, py::arg("x"), py::arg("y"), py::arg("batch_size"))
+      .def("predict", &predict, py::arg("x"), py::arg("batch_size"))
+      .def("get_weights", &get_weights)
+      .def("set_weights", &set_weights, py::arg("weights"))
+      .def("weight_names",
+           [](const Sequential& model) {
+             std::vector<std::string> names;
+             for (const auto& entry : model.parameters().entries()) names.push_back(entry.name);
+             return names;
+           })
+      .def("layers", &layers)
+      .def("summary", [](const Sequential& model) { return summary(model); })
+      .def(
+          "save", [](const Sequential& model, const std::string& path) { save_model(model, path); }, py::arg("path"))
+      .def("to_bytes", [](const Sequential& model) { return py::bytes(model_bytes(model)); })
+      .def_static(
+          "load", [](const std::string& path) { return load_model(path); }, py::arg("path"))
+      .def_static(
+          "from_bytes", [](const py::bytes& b) { return model_from_bytes(std::string_view(b)); }, py::arg("data"))
+      .def("copy", [](const Sequential& model) { return Sequential(model); })
+      .def_property_readonly("input_dim", &Sequential::input_dim)
+      .def_property_readonly("output_dim", &Sequential::output_dim)
+      .def_property_readonly("compiled", &Sequential::compiled)
+      .def_property_readonly("loss", [](const Sequential& model) { return model.loss().name(); })
+      .def_property_readonly("metrics", &Sequential::metric_names)
+      .def_property_readonly("optimizer_name", [](const Sequential& model) { return model.optimizer().name(); })
+      .def_property_readonly("optimizer_config_json",
+                             [](const Sequential& model) { return model.optimizer().config_json(); })
+      .def_property_readonly("iterations", [](const Sequential& model) { return model.optimizer().iterations(); })
+      .def_property(
+          "learning_rate", [](const Sequential& model) { return model.optimizer().learning_rate(); },
+          [](Sequential& model, Scalar lr) { model.optimizer().set_learning_rate(lr); })
+      .def_readwrite("stop_training", &Sequential::stop_training)
+      .def_property_readonly("history", [](const Sequential& model) { return to_dict(model.history); })
+      .def_property(
+          "class_names", [](const Sequential& model) { return model.info.class_names; },
+          [](Sequential& model, std::vector<std::string> v) { model.info.class_names = std::move(v); })
+      .def_property(
+          "feature_names", [](const Sequential& model) { return model.info.feature_names; },
+          [](Sequential& model, std::vector<std::string> v) { model.info.feature_names = std::move(v); })
+      .def_property(
+          "target_names", [](const Sequential& model) { return model.info.target_names; },
+          [](Sequential& model, std::vector<std::string> v) { model.info.target_names = std::move(v); })
+      .def_property(
+          "task", [](const Sequential& model) { return model.info.task; },
+          [](Sequential& model, std::string task) {
+            require(task.empty() || task == "classify" || task == "multilabel" || task == "regress",
+                    "task must be \"classify\", \"multilabel\", \"regress\" or \"\", got \"" + task + "\"");
+            model.info.task = std::move(task);
+          });
+
+  m.def(
+      "normalization_fit",
+      [](const py::array& x, const std::string& method) {
+        const InputScaling s = InputScaling::fit(Matrix(samples_view(x, "x")), method);
+        return py::make_tuple(std::vector<Scalar>(s.offset.begin(), s.offset.end()),
+                              std::vector<Scalar>(s.scale.begin(), s.scale.end()));
+      },
+      py::arg("x"), py::arg("method"));
+  m.def("loss_names", &loss_names);
+  m.def("optimizer_names", &optimizer_names);
+}
+
+}  // namespace fathom::python
