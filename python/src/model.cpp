@@ -48,8 +48,8 @@ py::dict fit(Sequential& model, const py::array& x, const py::array& y, const Fi
     val_x = Matrix(samples_view(a.validation_x, "validation x"));
     val_y = Matrix(samples_view(a.validation_y, "validation y"));
   }
-  // The callbacks: Ctrl-C first, then the caller's in order (C++ ones as they are, Python ones
-  // behind an adapter), then the progress lines.
+  // The callbacks: the caller's in order (C++ ones as they are, Python ones behind an adapter),
+  // the progress lines, then Ctrl-C, so that every callback has seen a step before it stops.
   InterruptCheck interrupt;
   std::vector<std::unique_ptr<Callback>> adapters;
   FitOptions options{.epochs = a.epochs,
@@ -58,7 +58,7 @@ py::dict fit(Sequential& model, const py::array& x, const py::array& y, const Fi
                      .validation_split = a.validation_split,
                      .validation_x = val_x ? &*val_x : nullptr,
                      .validation_y = val_y ? &*val_y : nullptr,
-                     .callbacks = {&interrupt},
+                     .callbacks = {},
                      .initial_epoch = a.initial_epoch};
   for (const py::handle cb : a.callbacks) {
     if (py::isinstance<Callback>(cb)) {
@@ -75,10 +75,15 @@ py::dict fit(Sequential& model, const py::array& x, const py::array& y, const Fi
     progress.emplace(stream, ProgressLoggerOptions{.live_bar = a.verbose == 1 && out.isatty()});
     options.callbacks.push_back(&*progress);
   }
+  options.callbacks.push_back(&interrupt);
   History history;
-  {
+  try {
     py::gil_scoped_release release;
     history = fathom::fit(model, xv, yv, options);
+  } catch (...) {
+    if (progress) progress->on_train_end(model);  // clears a live bar, so the traceback starts a line
+    stream.flush();
+    throw;
   }
   stream.flush();
   return to_dict(history);
