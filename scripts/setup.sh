@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages fathom needs, then configures and builds a Release build in build/.
+# Installs the Debian packages fathom needs, configures and builds a Release build in build/, and
+# installs the Python package (import fathom) into Debian's python3.
 # Idempotent: packages already present are not fetched again and the build is incremental.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,7 +13,7 @@ packages=(
   libbenchmark-dev     # kernel benchmarks in bench/
   nlohmann-json3-dev   # model file metadata
   libcli11-dev         # the fathom command's flags and subcommands
-  python3-numpy        # tests run the numpy reader printed in docs/file_format.md
+  python3-numpy        # the Python package's arrays; the tests also run the numpy reader of docs/file_format.md
   zlib1g-dev           # gzip IDX files
   dataset-fashion-mnist  # Fashion-MNIST IDX files under /usr/share/datasets/fashion-mnist/ for the README walk-through
   clang-format         # scripts/check-format.sh: the code follows .clang-format (CI checks it)
@@ -23,6 +24,9 @@ packages=(
   libjs-chart.js       # Chart.js, inlined into every HTML report at build time
   chromium             # the tests open HTML reports in headless chromium (tests/browser/)
   fonts-liberation     # its text font (only recommended by chromium, so named here)
+  python3-dev pybind11-dev  # the Python package's extension (python/): CPython's headers and pybind11
+  python3-sklearn      # fathom.sklearn's estimators build on scikit-learn's base classes and checks
+  python3-pytest       # the Python package's tests (python/tests/)
 )
 
 missing=()
@@ -39,3 +43,10 @@ fi
 
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release ${FATHOM_CMAKE_ARGS:-}
 cmake --build build -j"$(nproc)"
+
+# The Python package (import fathom) into Debian's python3, for every folder and user.
+if grep -q "^FATHOM_BUILD_PYTHON:BOOL=ON" build/CMakeCache.txt; then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO cmake --install build --component python
+fi

@@ -7,7 +7,16 @@ import subprocess
 import numpy as np
 import pytest
 
+import fathom
+
 REPO = pathlib.Path(__file__).resolve().parents[2]
+
+# Under ctest, PYTHONPATH names the build tree's package: make sure that is the one imported,
+# not an older copy installed by scripts/setup.sh.
+if os.environ.get("PYTHONPATH") and not any(
+        pathlib.Path(fathom.__file__).resolve().is_relative_to(pathlib.Path(p).resolve())
+        for p in os.environ["PYTHONPATH"].split(os.pathsep) if p):
+    raise ImportError(f"fathom was imported from {fathom.__file__}, not from PYTHONPATH={os.environ['PYTHONPATH']}")
 
 
 @pytest.fixture(scope="session")

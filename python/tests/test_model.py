@@ -281,3 +281,17 @@ def test_normalization_layer_adapts_and_is_saved(tmp_path, iris):
     assert isinstance(again.layers[0], fathom.Normalization)
     np.testing.assert_array_equal(again.predict(x), m.predict(x))
     assert math.isclose(m.evaluate(x, y, return_dict=True)["accuracy"], 1.0, abs_tol=0.08)
+
+
+def test_a_table_with_columns_gives_the_feature_names(iris):
+    x, y, names = iris
+
+    class Table:  # what fit needs of a DataFrame: its columns and its values
+        columns = names
+
+        def __array__(self, dtype=None):
+            return x if dtype is None else x.astype(dtype)
+
+    m = iris_model()
+    m.fit(Table(), y, epochs=1)
+    assert m.feature_names == names
