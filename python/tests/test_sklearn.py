@@ -11,7 +11,8 @@ import warnings
 import numpy as np
 import pytest
 from sklearn.base import clone
-from sklearn.datasets import load_breast_cancer, load_digits, load_iris, make_multilabel_classification, make_regression
+from sklearn.datasets import (load_breast_cancer, load_digits, load_iris, make_multilabel_classification,
+                              make_regression)
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, cross_val_score, train_test_split
 from sklearn.neural_network import MLPClassifier as SkMLPClassifier
@@ -26,8 +27,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 CLI = os.environ.get("FATHOM_CLI", os.path.join(HERE, "..", "..", "build", "fathom"))
 
 
-# scikit-learn's own checks, every one (check_estimator sets max_iter=100 for estimators named
-# MLPClassifier / MLPRegressor, as for its own).
+# scikit-learn's estimator checks, every one, on the default estimators. Two end in a skip where
+# pandas is not installed (check_classifier_data_not_an_array and check_regressor_data_not_an_array
+# test pandas input after the rest), and check_classifiers_multilabel_output_format_decision_function
+# skips for want of decision_function: exactly as for sklearn.neural_network's MLPs.
 @parametrize_with_checks([MLPClassifier(), MLPRegressor()])
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
@@ -220,9 +223,10 @@ def test_early_stopping_split_is_stratified(monkeypatch):
 
     monkeypatch.setattr(fs, "train_test_split", spy)
     X, y = _iris()
-    MLPClassifier(hidden_layer_sizes=(4,), early_stopping=True, max_iter=3, random_state=0).fit(X, y)
+    _quiet(MLPClassifier(hidden_layer_sizes=(4,), early_stopping=True, max_iter=3, random_state=0), X, y)
     assert seen["stratify"] is not None and len(seen["stratify"]) == len(y)
-    MLPRegressor(hidden_layer_sizes=(4,), early_stopping=True, max_iter=3, random_state=0).fit(X, np.arange(150.0))
+    _quiet(MLPRegressor(hidden_layer_sizes=(4,), early_stopping=True, max_iter=3, random_state=0), X,
+           np.arange(150.0))
     assert seen["stratify"] is None
 
 
@@ -475,3 +479,35 @@ def test_cli_predicts_regression_outputs(tmp_path):
     reg.model_.save(path)
     _, values = _cli_predict(path, X, tmp_path, ["a", "b", "c"])
     np.testing.assert_allclose([float(v) for v in values], reg.predict(X), rtol=1e-4, atol=1e-4)
+
+
+class _Frame:
+    """The little of a pandas DataFrame that scikit-learn reads column names from (pandas is
+    not needed for this test)."""
+
+    def __init__(self, values, columns):
+        self.values, self.columns = values, columns
+
+    def __array__(self, dtype=None):
+        return self.values if dtype is None else self.values.astype(dtype)
+
+    def __len__(self):
+        return len(self.values)
+
+    @property
+    def shape(self):
+        return self.values.shape
+
+
+def test_cli_reads_the_columns_by_name(tmp_path):
+    X, y = _iris()
+    columns = ["sl", "sw", "pl", "pw"]
+    clf = _quiet(MLPClassifier(hidden_layer_sizes=(8,), learning_rate_init=0.02, max_iter=100,
+                               random_state=0), _Frame(X, columns), y)
+    assert list(clf.feature_names_in_) == columns and clf.model_.feature_names == columns
+    path = tmp_path / "named.fathom"
+    clf.model_.save(path)
+    order = [2, 0, 3, 1]  # the CSV's columns in another order, and one more the model ignores
+    rows = np.column_stack([np.arange(len(X)), X[:, order]])
+    _, labels = _cli_predict(path, rows, tmp_path, ["id"] + [columns[i] for i in order])
+    assert labels == [str(v) for v in clf.predict(_Frame(X, columns))]
