@@ -8,6 +8,7 @@
 #include <pybind11/pybind11.h>
 
 #include "fathom/core/matrix.hpp"
+#include "fathom/train/history.hpp"
 
 namespace fathom::python {
 
@@ -20,6 +21,9 @@ ConstMatrixView samples_view(const py::array& a, const char* name);
 // A fathom matrix (outputs × n, column-major) as a numpy array (n, outputs) that takes over its
 // memory: no copy.
 py::array to_samples_array(Matrix&& m);
+
+// An epoch's logs as a dict {"loss": ..., ...}.
+py::dict to_dict(const Logs& logs);
 
 void bind_errors(py::module_& m);
 void bind_model(py::module_& m);

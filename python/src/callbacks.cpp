@@ -9,16 +9,6 @@
 #include "python_callbacks.hpp"
 
 namespace fathom::python {
-namespace {
-
-py::dict to_dict(const Logs& logs) {
-  py::dict d;
-  for (const auto& [key, value] : logs) d[py::str(key)] = value;
-  return d;
-}
-
-}  // namespace
-
 void InterruptCheck::check() {
   const auto now = std::chrono::steady_clock::now();
   if (now < next_) return;
@@ -47,17 +37,20 @@ PythonCallback::~PythonCallback() = default;
 
 // Each hook: the GIL, then the method if the object has it (a duck-typed callback may define
 // only some).
-#define FATHOM_CALL_HOOK(name, ...)                                        \
-  py::gil_scoped_acquire gil;                                              \
+#define FATHOM_CALL_HOOK(name, ...) \
+  py::gil_scoped_acquire gil;       \
   if (const py::object f = py::getattr(callback_, name, py::none()); !f.is_none()) f(__VA_ARGS__)
 
 void PythonCallback::on_train_begin(Sequential&) { FATHOM_CALL_HOOK("on_train_begin", py::dict()); }
 
-void PythonCallback::on_epoch_begin(Sequential&, int epoch) { FATHOM_CALL_HOOK("on_epoch_begin", epoch, py::dict()); }
+void PythonCallback::on_epoch_begin(Sequential&, int epoch) {
+  FATHOM_CALL_HOOK("on_epoch_begin", epoch, py::dict());
+}
 
 void PythonCallback::on_train_batch_end(Sequential&, const BatchLogs& logs) {
   if (!batches_) return;
-  FATHOM_CALL_HOOK("on_train_batch_end", logs.batch, py::dict(py::arg("loss") = logs.loss, py::arg("size") = logs.size));
+  FATHOM_CALL_HOOK("on_train_batch_end", logs.batch,
+                   py::dict(py::arg("loss") = logs.loss, py::arg("size") = logs.size));
 }
 
 void PythonCallback::on_epoch_end(Sequential&, int epoch, const Logs& logs) {
@@ -103,8 +96,11 @@ void bind_callbacks(py::module_& m) {
   py::class_<EarlyStopping, Callback>(m, "EarlyStopping")
       .def(py::init([](std::string monitor, double min_delta, int patience, std::string mode,
                        bool restore_best_weights) {
-             return EarlyStopping({.monitor = std::move(monitor), .patience = patience, .min_delta = min_delta,
-                                   .mode = std::move(mode), .restore_best_weights = restore_best_weights});
+             return EarlyStopping({.monitor = std::move(monitor),
+                                   .patience = patience,
+                                   .min_delta = min_delta,
+                                   .mode = std::move(mode),
+                                   .restore_best_weights = restore_best_weights});
            }),
            py::arg("monitor") = "val_loss", py::arg("min_delta") = 0.0, py::arg("patience") = 0,
            py::arg("mode") = "auto", py::arg("restore_best_weights") = false)
@@ -114,8 +110,10 @@ void bind_callbacks(py::module_& m) {
 
   py::class_<ModelCheckpoint, Callback>(m, "ModelCheckpoint")
       .def(py::init([](std::string filepath, std::string monitor, bool save_best_only, std::string mode) {
-             return ModelCheckpoint({.path = std::move(filepath), .monitor = std::move(monitor),
-                                     .save_best_only = save_best_only, .mode = std::move(mode)});
+             return ModelCheckpoint({.path = std::move(filepath),
+                                     .monitor = std::move(monitor),
+                                     .save_best_only = save_best_only,
+                                     .mode = std::move(mode)});
            }),
            py::arg("filepath"), py::arg("monitor") = "val_loss", py::arg("save_best_only") = true,
            py::arg("mode") = "auto")
@@ -125,12 +123,15 @@ void bind_callbacks(py::module_& m) {
       .def(py::init<std::string, bool>(), py::arg("filename"), py::arg("append") = false);
 
   py::class_<TensorBoard, Callback>(m, "TensorBoard")
-      .def(py::init([](std::filesystem::path log_dir, int histogram_freq, py::object update_freq, bool write_grads) {
+      .def(py::init([](std::filesystem::path log_dir, int histogram_freq, py::object update_freq,
+                       bool write_grads) {
              // Keras's update_freq: "epoch" (the default), or a number of batches.
              int every = 0;
              if (py::isinstance<py::str>(update_freq)) {
                const auto s = update_freq.cast<std::string>();
-               require(s == "epoch", "TensorBoard: update_freq must be \"epoch\" or a number of batches, got \"" + s + "\"");
+               require(
+                   s == "epoch",
+                   "TensorBoard: update_freq must be \"epoch\" or a number of batches, got \"" + s + "\"");
              } else {
                every = update_freq.cast<int>();
              }
@@ -147,15 +148,20 @@ void bind_callbacks(py::module_& m) {
   py::class_<ReduceLROnPlateau, Callback>(m, "ReduceLROnPlateau")
       .def(py::init([](std::string monitor, double factor, int patience, double min_delta, int cooldown,
                        double min_lr) {
-             return ReduceLROnPlateau({.monitor = std::move(monitor), .factor = factor, .patience = patience,
-                                       .min_delta = min_delta, .min_lr = min_lr, .cooldown = cooldown});
+             return ReduceLROnPlateau({.monitor = std::move(monitor),
+                                       .factor = factor,
+                                       .patience = patience,
+                                       .min_delta = min_delta,
+                                       .min_lr = min_lr,
+                                       .cooldown = cooldown});
            }),
            py::arg("monitor") = "val_loss", py::arg("factor") = 0.1, py::arg("patience") = 10,
            py::arg("min_delta") = 1e-4, py::arg("cooldown") = 0, py::arg("min_lr") = 0.0);
 
   py::class_<ConvergenceStop, Callback>(m, "ConvergenceStop")
       .def(py::init([](std::string monitor, double tolerance, int patience) {
-             return ConvergenceStop({.monitor = std::move(monitor), .tolerance = tolerance, .patience = patience});
+             return ConvergenceStop(
+                 {.monitor = std::move(monitor), .tolerance = tolerance, .patience = patience});
            }),
            py::arg("monitor") = "loss", py::arg("tolerance") = 1e-6, py::arg("patience") = 1)
       .def_property_readonly("stopped_epoch", &ConvergenceStop::stopped_epoch);

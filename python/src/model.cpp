@@ -17,13 +17,7 @@
 namespace fathom::python {
 namespace {
 
-py::dict to_dict(const Logs& logs) {
-  py::dict d;
-  for (const auto& [key, value] : logs) d[py::str(key)] = value;
-  return d;
-}
-
-py::dict to_dict(const History& history) {
+py::dict history_dict(const History& history) {
   py::dict d;
   for (const auto& [key, values] : history.values) d[py::str(key)] = py::cast(values);
   return d;
@@ -86,7 +80,7 @@ py::dict fit(Sequential& model, const py::array& x, const py::array& y, const Fi
     throw;
   }
   stream.flush();
-  return to_dict(history);
+  return history_dict(history);
 }
 
 py::dict evaluate(const Sequential& model, const py::array& x, const py::array& y, Index batch_size) {
@@ -116,7 +110,8 @@ py::list get_weights(Sequential& model) {
   py::list out;
   for (const auto& entry : model.parameters().entries()) {
     const MatrixView w = model.parameters().value(entry.ref);
-    py::array_t<Scalar> a = w.cols() == 1 ? py::array_t<Scalar>(w.rows()) : py::array_t<Scalar>({w.cols(), w.rows()});
+    py::array_t<Scalar> a =
+        w.cols() == 1 ? py::array_t<Scalar>(w.rows()) : py::array_t<Scalar>({w.cols(), w.rows()});
     std::copy(w.data(), w.data() + w.size(), a.mutable_data());
     out.append(a);
   }
@@ -138,8 +133,9 @@ void set_weights(Sequential& model, const std::vector<py::array>& weights) {
       std::string got;
       for (py::ssize_t d = 0; d < a.ndim(); ++d) got += (d ? ", " : "") + std::to_string(a.shape(d));
       throw ShapeError("set_weights: " + entries[i].name + " must have shape " +
-                       (w.cols() == 1 ? "(" + std::to_string(w.rows()) + ",)"
-                                      : "(" + std::to_string(w.cols()) + ", " + std::to_string(w.rows()) + ")") +
+                       (w.cols() == 1
+                            ? "(" + std::to_string(w.rows()) + ",)"
+                            : "(" + std::to_string(w.cols()) + ", " + std::to_string(w.rows()) + ")") +
                        ", got (" + got + ")");
     }
   }
@@ -173,16 +169,18 @@ void bind_model(py::module_& m) {
           py::arg("type"), py::arg("config_json"))
       .def(
           "compile",
-          [](Sequential& model, const std::string& loss, const std::string& optimizer, const std::string& config,
-             std::vector<std::string> metrics) {
-            model.compile({.loss = Loss(loss), .optimizer = make_optimizer(optimizer, config), .metrics = std::move(metrics)});
+          [](Sequential& model, const std::string& loss, const std::string& optimizer,
+             const std::string& config, std::vector<std::string> metrics) {
+            model.compile({.loss = Loss(loss),
+                           .optimizer = make_optimizer(optimizer, config),
+                           .metrics = std::move(metrics)});
           },
           py::arg("loss"), py::arg("optimizer"), py::arg("optimizer_config_json"), py::arg("metrics"))
       .def(
           "fit",
-          [](Sequential& model, const py::array& x, const py::array& y, int epochs, Index batch_size, bool shuffle,
-             double validation_split, py::object validation_x, py::object validation_y, py::list callbacks,
-             int initial_epoch, int verbose) {
+          [](Sequential& model, const py::array& x, const py::array& y, int epochs, Index batch_size,
+             bool shuffle, double validation_split, py::object validation_x, py::object validation_y,
+             py::list callbacks, int initial_epoch, int verbose) {
             return fit(model, x, y,
                        FitArgs{epochs, batch_size, shuffle, validation_split, std::move(validation_x),
                                std::move(validation_y), std::move(callbacks), initial_epoch, verbose});
@@ -203,27 +201,31 @@ void bind_model(py::module_& m) {
       .def("layers", &layers)
       .def("summary", [](const Sequential& model) { return summary(model); })
       .def(
-          "save", [](const Sequential& model, const std::string& path) { save_model(model, path); }, py::arg("path"))
+          "save", [](const Sequential& model, const std::string& path) { save_model(model, path); },
+          py::arg("path"))
       .def("to_bytes", [](const Sequential& model) { return py::bytes(model_bytes(model)); })
       .def_static(
           "load", [](const std::string& path) { return load_model(path); }, py::arg("path"))
       .def_static(
-          "from_bytes", [](const py::bytes& b) { return model_from_bytes(std::string_view(b)); }, py::arg("data"))
+          "from_bytes", [](const py::bytes& b) { return model_from_bytes(std::string_view(b)); },
+          py::arg("data"))
       .def("copy", [](const Sequential& model) { return Sequential(model); })
       .def_property_readonly("input_dim", &Sequential::input_dim)
       .def_property_readonly("output_dim", &Sequential::output_dim)
       .def_property_readonly("compiled", &Sequential::compiled)
       .def_property_readonly("loss", [](const Sequential& model) { return model.loss().name(); })
       .def_property_readonly("metrics", &Sequential::metric_names)
-      .def_property_readonly("optimizer_name", [](const Sequential& model) { return model.optimizer().name(); })
+      .def_property_readonly("optimizer_name",
+                             [](const Sequential& model) { return model.optimizer().name(); })
       .def_property_readonly("optimizer_config_json",
                              [](const Sequential& model) { return model.optimizer().config_json(); })
-      .def_property_readonly("iterations", [](const Sequential& model) { return model.optimizer().iterations(); })
+      .def_property_readonly("iterations",
+                             [](const Sequential& model) { return model.optimizer().iterations(); })
       .def_property(
           "learning_rate", [](const Sequential& model) { return model.optimizer().learning_rate(); },
           [](Sequential& model, Scalar lr) { model.optimizer().set_learning_rate(lr); })
       .def_readwrite("stop_training", &Sequential::stop_training)
-      .def_property_readonly("history", [](const Sequential& model) { return to_dict(model.history); })
+      .def_property_readonly("history", [](const Sequential& model) { return history_dict(model.history); })
       .def_property(
           "class_names", [](const Sequential& model) { return model.info.class_names; },
           [](Sequential& model, std::vector<std::string> v) { model.info.class_names = std::move(v); })

@@ -7,8 +7,8 @@
 namespace fathom::python {
 
 ConstMatrixView samples_view(const py::array& a, const char* name) {
-  const bool ok = a.ndim() == 2 && a.dtype().is(py::dtype::of<float>()) &&
-                  (a.flags() & py::array::c_style) != 0;
+  const bool ok =
+      a.ndim() == 2 && a.dtype().is(py::dtype::of<float>()) && (a.flags() & py::array::c_style) != 0;
   if (!ok) {
     throw py::type_error(std::string(name) + " must be a 2-D C-contiguous float32 array here (" +
                          "fathom's Python functions convert to it before calling the extension)");
@@ -21,8 +21,15 @@ py::array to_samples_array(Matrix&& m) {
   py::capsule free_when_done(owned, [](void* p) { delete static_cast<Matrix*>(p); });
   const auto outputs = static_cast<py::ssize_t>(owned->rows());
   const auto n = static_cast<py::ssize_t>(owned->cols());
-  return py::array_t<Scalar>({n, outputs}, {outputs * py::ssize_t(sizeof(Scalar)), py::ssize_t(sizeof(Scalar))},
+  return py::array_t<Scalar>({n, outputs},
+                             {outputs * py::ssize_t(sizeof(Scalar)), py::ssize_t(sizeof(Scalar))},
                              owned->data(), free_when_done);
+}
+
+py::dict to_dict(const Logs& logs) {
+  py::dict d;
+  for (const auto& [key, value] : logs) d[py::str(key)] = value;
+  return d;
 }
 
 }  // namespace fathom::python

@@ -39,8 +39,10 @@ inline History fit(Sequential& model, const Matrix& x, const Matrix& y, const Fi
 }
 // "loss" and every compiled metric over the whole of x, y; see Sequential::evaluate. Only reads
 // the model: safe from many threads at once on one model (sequential.hpp, "Threads").
-Logs evaluate(const Sequential& model, ConstMatrixView x, ConstMatrixView y, Index batch_size = kInferenceBatch);
-inline Logs evaluate(const Sequential& model, const Matrix& x, const Matrix& y, Index batch_size = kInferenceBatch) {
+Logs evaluate(const Sequential& model, ConstMatrixView x, ConstMatrixView y,
+              Index batch_size = kInferenceBatch);
+inline Logs evaluate(const Sequential& model, const Matrix& x, const Matrix& y,
+                     Index batch_size = kInferenceBatch) {
   return evaluate(model, view(x), view(y), batch_size);
 }
 

@@ -125,7 +125,9 @@ class Sequential {
   // Outputs (outputs × n) for inputs x (inputs × n), batch_size samples at a time (only
   // memory depends on it). Throws on NaN/Inf inputs.
   Matrix predict(ConstMatrixView x, Index batch_size = kInferenceBatch) const;
-  Matrix predict(const Matrix& x, Index batch_size = kInferenceBatch) const { return predict(view(x), batch_size); }
+  Matrix predict(const Matrix& x, Index batch_size = kInferenceBatch) const {
+    return predict(view(x), batch_size);
+  }
   // argmax per column (one output: threshold 0.5).
   std::vector<Index> predict_classes(const Matrix& x, Index batch_size = kInferenceBatch) const;
   // The network's outputs (outputs × n) for x (inputs × n) in one pass over the buffers of ws,
