@@ -67,12 +67,14 @@ class Sequential:
 
     # Training ------------------------------------------------------------------------------
 
-    def fit(self, x, y, epochs=1, batch_size=32, verbose=0, callbacks=None, validation_split=0.0,
+    def fit(self, x, y, epochs=1, batch_size=32, verbose="auto", callbacks=None, validation_split=0.0,
             validation_data=None, shuffle=True, initial_epoch=0):
         """Trains on x (samples × features) and y (targets, or class labels: see docs/python.md)
         and returns the History of this call. The GIL is released while it runs; Ctrl-C stops it
         between steps with KeyboardInterrupt, the model keeping the weights of the last step.
-        verbose: 0 silent, 1 a line per epoch with a live bar on a terminal, 2 a line per epoch."""
+        verbose: 0 silent; 1 ("auto", as in Keras) a line per epoch and, on a terminal, a bar moving
+        within each epoch; 2 a line per epoch."""
+        verbose = 1 if verbose == "auto" else int(verbose)
         xa = self._inputs(x)
         ya, names = targets(y, self._m.output_dim, self._m.class_names)
         _same_samples(xa, ya)

@@ -52,7 +52,7 @@ def test_subclass_gets_model_and_params_and_can_stop_training():
     history = m.fit(x, y, epochs=10, batch_size=50, callbacks=[cb])
     assert len(history["loss"]) == 2
     assert cb.seen[0] is m
-    assert cb.seen[1] == {"epochs": 10, "batch_size": 50, "samples": 200, "steps": 4, "verbose": 0}
+    assert cb.seen[1] == {"epochs": 10, "batch_size": 50, "samples": 200, "steps": 4, "verbose": 1}
 
 
 def test_epoch_logs_are_the_history_values():
@@ -142,3 +142,35 @@ def test_verbose_prints_a_line_per_epoch(capsys):
     model().fit(x, y, epochs=3, verbose=2)
     lines = [l for l in capsys.readouterr().out.splitlines() if l.startswith("epoch")]
     assert len(lines) == 3 and lines[2].startswith("epoch 3/3") and "loss" in lines[2]
+
+
+def test_default_progress_draws_a_live_bar_on_a_terminal_only():
+    import os
+    import subprocess
+    import sys
+
+    code = ("import numpy as np, fathom\n"
+            "x = np.random.default_rng(0).normal(size=(100000, 32)).astype(np.float32)\n"
+            "m = fathom.Sequential(32, seed=1, layers=[fathom.Dense(512, 'relu'), fathom.Dense(1)])\n"
+            "m.compile(loss='mse', optimizer='adam')\n"
+            "m.fit(x, x[:, :1], epochs=2, batch_size=16)\n")
+    main, sub = os.openpty()
+    process = subprocess.Popen([sys.executable, "-c", code], stdout=sub, stderr=subprocess.PIPE)
+    os.close(sub)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(main, 65536)
+        except OSError:  # the terminal closed when the process ended
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    assert process.wait(timeout=120) == 0, process.stderr.read()
+    os.close(main)
+    terminal = b"".join(chunks).decode()
+    assert "samples/s" in terminal and "ETA" in terminal and "\r" in terminal
+    assert "epoch 2/2" in terminal
+    piped = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "samples/s" not in piped and "\r" not in piped
+    assert [l.split()[1] for l in piped.splitlines()] == ["1/2", "2/2"]
