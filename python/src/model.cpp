@@ -147,6 +147,22 @@ void set_weights(Sequential& model, const std::vector<py::array>& weights) {
   }
 }
 
+// Class names a model file can carry and the command can read back: distinct, and one per
+// output (two for a single 0/1 output; a multi-label model names each output).
+void check_class_names(const Sequential& model, const std::vector<std::string>& names) {
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      require(names[i] != names[j], "class_names: \"" + names[i] + "\" is given twice");
+    }
+  }
+  if (names.empty() || model.layer_count() == 0) return;
+  const auto outputs = static_cast<std::size_t>(model.output_dim());
+  require(names.size() == outputs || (outputs == 1 && names.size() == 2),
+          "class_names: " + std::to_string(names.size()) + " names for a model with " +
+              std::to_string(outputs) +
+              (outputs == 1 ? " output (give 2: the classes 0 and 1)" : " outputs (give one per output)"));
+}
+
 py::list layers(const Sequential& model) {
   py::list out;
   for (std::size_t i = 0; i < model.layer_count(); ++i) {
@@ -228,7 +244,10 @@ void bind_model(py::module_& m) {
       .def_property_readonly("history", [](const Sequential& model) { return history_dict(model.history); })
       .def_property(
           "class_names", [](const Sequential& model) { return model.info.class_names; },
-          [](Sequential& model, std::vector<std::string> v) { model.info.class_names = std::move(v); })
+          [](Sequential& model, std::vector<std::string> v) {
+            check_class_names(model, v);
+            model.info.class_names = std::move(v);
+          })
       .def_property(
           "feature_names", [](const Sequential& model) { return model.info.feature_names; },
           [](Sequential& model, std::vector<std::string> v) { model.info.feature_names = std::move(v); })

@@ -295,3 +295,15 @@ def test_a_table_with_columns_gives_the_feature_names(iris):
     m = iris_model()
     m.fit(Table(), y, epochs=1)
     assert m.feature_names == names
+
+
+def test_class_names_are_checked_when_set():
+    m = fathom.Sequential(2, layers=[fathom.Dense(3, "softmax")])
+    with pytest.raises(ValueError, match='"a" is given twice'):
+        m.class_names = ["a", "b", "a"]
+    with pytest.raises(ValueError, match="2 names for a model with 3 outputs"):
+        m.class_names = ["a", "b"]
+    m.class_names = ["a", "b", "c"]
+    binary = fathom.Sequential(2, layers=[fathom.Dense(1, "sigmoid")])
+    binary.class_names = ["no", "yes"]
+    assert binary.class_names == ["no", "yes"]
