@@ -122,8 +122,10 @@ class Sequential {
     return fathom::evaluate(*this, x, y, batch_size);
   }
   static constexpr Index kInferenceBatch = fathom::kInferenceBatch;
-  // Outputs (outputs × n) for inputs x (inputs × n), batch_size samples at a time (only
-  // memory depends on it). Throws on NaN/Inf inputs.
+  // Outputs (outputs × n) for inputs x (inputs × n), batch_size samples at a time. The batch
+  // sets the memory used and, in the last bit only, the values: a product's shape picks its
+  // kernel (Eigen, gemv or OpenBLAS's sgemm), which rounds differently; batch_size 1 gives each
+  // sample the same outputs however it is batched. Throws on NaN/Inf inputs.
   Matrix predict(ConstMatrixView x, Index batch_size = kInferenceBatch) const;
   Matrix predict(const Matrix& x, Index batch_size = kInferenceBatch) const {
     return predict(view(x), batch_size);
