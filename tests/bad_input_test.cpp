@@ -51,6 +51,24 @@ TEST(BadInput, EmptyAndNonFiniteData) {
   expect_error<DataError>([&] { model.fit(Matrix::Zero(3, 5), y); }, "Inf at sample 4");
 }
 
+// Binary cross-entropy is defined for targets in [0, 1]: labels left as 1/2 or −1/1 are refused
+// for training and for validation, and the error names where.
+TEST(BadInput, BceTargetsOutsideZeroOne) {
+  Sequential model(2, 1);
+  model.add(Dense(1, "sigmoid"));
+  model.compile({.loss = "bce", .optimizer = "adam"});
+  Matrix y = Matrix::Ones(1, 4);
+  y(0, 2) = 2;
+  expect_error<DataError>([&] { model.fit(Matrix::Zero(2, 4), y); },
+                          "targets in [0, 1], y has 2.000000 at sample 2");
+  Matrix good = Matrix::Constant(1, 4, 0.9f);
+  Matrix val_x = Matrix::Zero(2, 3), val_y = Matrix::Constant(1, 3, -1);
+  expect_error<DataError>(
+      [&] { model.fit(Matrix::Zero(2, 4), good, {.validation_x = &val_x, .validation_y = &val_y}); },
+      "validation data: the bce loss needs targets in [0, 1]");
+  EXPECT_NO_THROW(model.fit(Matrix::Zero(2, 4), good));
+}
+
 // predict checks each batch as it reaches it: the error still names the sample in x, and a
 // non-finite value in the last batch is caught as surely as one in the first.
 TEST(BadInput, NonFiniteDataInALaterPredictBatch) {

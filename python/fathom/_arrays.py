@@ -6,6 +6,8 @@ array or array-like (float64, Fortran order, a slice with strides, a list, a Dat
 copied once, by numpy, into that form."""
 import numpy as np
 
+from . import _fathom
+
 
 def features(x, name="x"):
     """x as a C-contiguous float32 samples × features array (x itself when it is one)."""
@@ -14,6 +16,8 @@ def features(x, name="x"):
         hint = (" (reshape(-1, 1) for a single feature, reshape(1, -1) for a single sample)"
                 if a.ndim == 1 else "")
         raise ValueError(f"{name} must be 2-D (samples × features), got an array of shape {a.shape}{hint}")
+    if a.dtype.kind in "cmMV":  # complex, timedelta, datetime, records: no number to train on
+        raise ValueError(f"{name} must be numeric, got dtype {a.dtype}")
     if a.dtype.kind not in "biuf":
         try:
             a = a.astype(np.float32)
@@ -40,8 +44,11 @@ def class_targets(y, outputs, class_names):
     """Targets for class labels y (1-D): one-hot rows for `outputs` ≥ 2, a 0/1 column for one
     output. Returns (targets, class_names): the model's class names when it has them (a label
     outside them is an error), else the classes found, in order: integer labels 0..outputs−1
-    stand for themselves, others are sorted."""
+    stand for themselves, others are sorted as `fathom train` sorts them (by value when every
+    label is a number, else as text)."""
     y = np.asarray(y)
+    if len(y) == 0:
+        raise ValueError("y has 0 samples")
     uniques, inverse = np.unique(y, return_inverse=True)
     texts = [_label_text(u) for u in uniques]
     if class_names:
@@ -56,8 +63,9 @@ def class_targets(y, outputs, class_names):
         codes = y.astype(np.intp)
         names = [str(i) for i in range(max(outputs, 2))]
     else:
-        codes = inverse.astype(np.intp)
-        names = texts
+        names = _fathom.class_order(texts)
+        position = {name: i for i, name in enumerate(names)}
+        codes = np.array([position[t] for t in texts], dtype=np.intp)[inverse]
     classes = max(outputs, 2)
     if len(names) != classes:
         listed = ", ".join(names[:20])

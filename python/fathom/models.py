@@ -8,8 +8,6 @@ from ._arrays import features, labels_of, targets
 from .layers import Layer, from_config
 from .optimizers import resolve
 
-_INFERENCE_BATCH = 1024
-
 
 class History(dict):
     """fit()'s result: a dict of lists, one value per epoch ("loss", each metric, "val_..." and
@@ -45,6 +43,7 @@ class Sequential:
             if int(seed) < 0:
                 raise ValueError(f"seed must be >= 0, got {seed}")
             self._m = _fathom.Model(int(input_dim), int(seed))
+        self._seed = int(seed) if not isinstance(input_dim, _fathom.Model) else 0
         for layer in layers or []:
             self.add(layer)
 
@@ -74,10 +73,24 @@ class Sequential:
         between steps with KeyboardInterrupt, the model keeping the weights of the last step.
         verbose: 0 silent; 1 ("auto", as in Keras) a line per epoch and, on a terminal, a bar moving
         within each epoch; 2 a line per epoch."""
-        verbose = 1 if verbose == "auto" else int(verbose)
+        verbose = 1 if verbose == "auto" else _count("verbose", verbose, 0)
         xa = self._inputs(x)
         ya, names = targets(y, self._m.output_dim, self._m.class_names)
         _same_samples(xa, ya)
+        vx = vy = None
+        if validation_data is not None:
+            if len(validation_data) != 2:
+                raise ValueError("validation_data must be a pair (x_val, y_val)")
+            vx = self._inputs(validation_data[0], "validation x")
+            vy, _ = targets(validation_data[1], self._m.output_dim, names or self._m.class_names, "validation y")
+            _same_samples(vx, vy, "validation ")
+        callbacks = list(callbacks or [])
+        for cb in callbacks:
+            if not isinstance(cb, _fathom.NativeCallback) and hasattr(cb, "set_model"):
+                cb.set_model(self)
+        # What the labels were, in the model (and so in a file a callback saves during fit); put
+        # back as they were if fit fails.
+        before = (self._m.class_names, self._m.task, self._m.feature_names)
         if names is not None and not self._m.class_names:
             self._m.class_names = names
             if not self._m.task:
@@ -85,25 +98,13 @@ class Sequential:
         columns = getattr(x, "columns", None)
         if columns is not None and not self._m.feature_names:
             self._m.feature_names = [str(c) for c in columns]
-        vx = vy = None
-        if validation_data is not None:
-            if len(validation_data) != 2:
-                raise ValueError("validation_data must be a pair (x_val, y_val)")
-            vx = self._inputs(validation_data[0], "validation x")
-            vy, _ = targets(validation_data[1], self._m.output_dim, self._m.class_names, "validation y")
-            _same_samples(vx, vy, "validation ")
-        callbacks = list(callbacks or [])
-        n_train = xa.shape[0] - int(xa.shape[0] * float(validation_split))
-        params = {"epochs": int(epochs), "batch_size": int(batch_size), "samples": n_train,
-                  "steps": -(-n_train // max(int(batch_size), 1)), "verbose": int(verbose)}
-        for cb in callbacks:
-            if not isinstance(cb, _fathom.NativeCallback):
-                if hasattr(cb, "set_model"):
-                    cb.set_model(self)
-                if hasattr(cb, "set_params"):
-                    cb.set_params(dict(params))
-        values = self._m.fit(xa, ya, int(epochs), int(batch_size), bool(shuffle), float(validation_split),
-                             vx, vy, callbacks, int(initial_epoch), int(verbose))
+        try:
+            values = self._m.fit(xa, ya, _count("epochs", epochs), _count("batch_size", batch_size),
+                                 bool(shuffle), float(validation_split), vx, vy, callbacks,
+                                 _count("initial_epoch", initial_epoch, 0), verbose)
+        except BaseException:
+            self._m.class_names, self._m.task, self._m.feature_names = before
+            raise
         return History(values, int(initial_epoch))
 
     def evaluate(self, x, y, batch_size=None, verbose=0, return_dict=False):
@@ -113,7 +114,7 @@ class Sequential:
         xa = self._inputs(x)
         ya, _ = targets(y, self._m.output_dim, self._m.class_names)
         _same_samples(xa, ya)
-        logs = self._m.evaluate(xa, ya, int(batch_size or _INFERENCE_BATCH))
+        logs = self._m.evaluate(xa, ya, _batch(batch_size))
         if return_dict:
             return logs
         if not self._m.metrics:
@@ -123,7 +124,7 @@ class Sequential:
     def predict(self, x, batch_size=None, verbose=0):
         """The network's outputs, (samples, outputs) float32."""
         del verbose
-        return self._m.predict(self._inputs(x), int(batch_size or _INFERENCE_BATCH))
+        return self._m.predict(self._inputs(x), _batch(batch_size))
 
     def predict_classes(self, x, batch_size=None):
         """The class of each sample: the largest output (one output: 1 when ≥ 0.5), as the
@@ -205,10 +206,19 @@ class Sequential:
         return self._m.to_bytes()
 
     def __getstate__(self):
-        return {"model": self._m.to_bytes()}
+        if self._m.compiled:
+            return {"model": self._m.to_bytes()}
+        # Not compiled yet: no weights to keep, only what was built.
+        return {"input_dim": self._m.input_dim, "seed": self._seed, "layers": self._m.layers()}
 
     def __setstate__(self, state):
-        self._m = _fathom.Model.from_bytes(state["model"])
+        if "model" in state:
+            self._m = _fathom.Model.from_bytes(state["model"])
+            return
+        self._m = _fathom.Model(state["input_dim"], state["seed"])
+        self._seed = state["seed"]
+        for layer_type, config in state["layers"]:
+            self._m.add_layer(layer_type, config)
 
     def __copy__(self):
         return Sequential(self._m.copy())
@@ -221,7 +231,23 @@ class Sequential:
         return f"<fathom.Sequential {'-'.join(map(str, widths))}>"
 
 
+def _count(name, value, least=1):
+    """An int argument in the range the engine takes, or a ValueError naming it."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise ValueError(f"{name} must be an integer, got {value!r}")
+    if not least <= value < 2**31:
+        raise ValueError(f"{name} must be in [{least}, 2^31), got {value}")
+    return int(value)
+
+
+def _batch(batch_size):
+    """predict/evaluate's batch size: None for fathom's default (1,024 samples at a time)."""
+    return None if batch_size is None else _count("batch_size", batch_size)
+
+
 def _same_samples(x, y, what=""):
+    if x.shape[0] == 0:
+        raise ValueError(f"{what}x has 0 samples")
     if x.shape[0] != y.shape[0]:
         raise ValueError(f"{what}x has {x.shape[0]} samples (rows) but {what}y has {y.shape[0]}")
 

@@ -24,7 +24,8 @@ void InterruptCheck::on_epoch_end(Sequential&, int, const Logs&) {
   check();
 }
 
-PythonCallback::PythonCallback(py::object callback) : callback_(std::move(callback)) {
+PythonCallback::PythonCallback(py::object callback, int verbose)
+    : callback_(std::move(callback)), verbose_(verbose) {
   // A bound method of Callback's own (empty) hook is skipped; an override, or a function set on
   // the object (LambdaCallback), is called.
   const py::object own = py::getattr(callback_, "on_train_batch_end", py::none());
@@ -40,6 +41,12 @@ PythonCallback::~PythonCallback() = default;
 #define FATHOM_CALL_HOOK(name, ...) \
   py::gil_scoped_acquire gil;       \
   if (const py::object f = py::getattr(callback_, name, py::none()); !f.is_none()) f(__VA_ARGS__)
+
+void PythonCallback::set_params(const FitParams& p) {
+  FATHOM_CALL_HOOK("set_params", py::dict(py::arg("epochs") = p.epochs, py::arg("batch_size") = p.batch_size,
+                                          py::arg("samples") = p.samples, py::arg("steps") = p.steps,
+                                          py::arg("verbose") = verbose_));
+}
 
 void PythonCallback::on_train_begin(Sequential&) { FATHOM_CALL_HOOK("on_train_begin", py::dict()); }
 
@@ -90,6 +97,12 @@ int PythonStdout::sync() {
 }
 
 void bind_callbacks(py::module_& m) {
+  // The defaults are the C++ options structs' own, read from default-built ones.
+  const EarlyStoppingOptions early;
+  const ModelCheckpointOptions checkpoint;
+  const TensorBoardOptions board;
+  const ReduceLROnPlateauOptions plateau;
+  const ConvergenceStopOptions convergence;
   py::class_<Callback>(m, "NativeCallback",
                        "A callback implemented in C++: it runs inside fit() without taking the GIL.");
 
@@ -102,8 +115,9 @@ void bind_callbacks(py::module_& m) {
                                    .mode = std::move(mode),
                                    .restore_best_weights = restore_best_weights});
            }),
-           py::arg("monitor") = "val_loss", py::arg("min_delta") = 0.0, py::arg("patience") = 0,
-           py::arg("mode") = "auto", py::arg("restore_best_weights") = false)
+           py::arg("monitor") = early.monitor, py::arg("min_delta") = early.min_delta,
+           py::arg("patience") = early.patience, py::arg("mode") = early.mode,
+           py::arg("restore_best_weights") = early.restore_best_weights)
       .def_property_readonly("stopped_epoch", &EarlyStopping::stopped_epoch)
       .def_property_readonly("best_epoch", &EarlyStopping::best_epoch)
       .def_property_readonly("best", &EarlyStopping::best);
@@ -115,8 +129,8 @@ void bind_callbacks(py::module_& m) {
                                      .save_best_only = save_best_only,
                                      .mode = std::move(mode)});
            }),
-           py::arg("filepath"), py::arg("monitor") = "val_loss", py::arg("save_best_only") = true,
-           py::arg("mode") = "auto")
+           py::arg("filepath"), py::arg("monitor") = checkpoint.monitor,
+           py::arg("save_best_only") = checkpoint.save_best_only, py::arg("mode") = checkpoint.mode)
       .def_property_readonly("saves", &ModelCheckpoint::saves);
 
   py::class_<CSVLogger, Callback>(m, "CSVLogger")
@@ -140,8 +154,8 @@ void bind_callbacks(py::module_& m) {
                                                    .update_freq = every,
                                                    .write_gradients = write_grads});
            }),
-           py::arg("log_dir") = "logs", py::arg("histogram_freq") = 1, py::arg("update_freq") = "epoch",
-           py::arg("write_grads") = true)
+           py::arg("log_dir") = "logs", py::arg("histogram_freq") = board.histogram_freq,
+           py::arg("update_freq") = "epoch", py::arg("write_grads") = board.write_gradients)
       .def_property_readonly("train_file", &TensorBoard::train_file)
       .def_property_readonly("validation_file", &TensorBoard::validation_file);
 
@@ -155,15 +169,17 @@ void bind_callbacks(py::module_& m) {
                                        .min_lr = min_lr,
                                        .cooldown = cooldown});
            }),
-           py::arg("monitor") = "val_loss", py::arg("factor") = 0.1, py::arg("patience") = 10,
-           py::arg("min_delta") = 1e-4, py::arg("cooldown") = 0, py::arg("min_lr") = 0.0);
+           py::arg("monitor") = plateau.monitor, py::arg("factor") = plateau.factor,
+           py::arg("patience") = plateau.patience, py::arg("min_delta") = plateau.min_delta,
+           py::arg("cooldown") = plateau.cooldown, py::arg("min_lr") = plateau.min_lr);
 
   py::class_<ConvergenceStop, Callback>(m, "ConvergenceStop")
       .def(py::init([](std::string monitor, double tolerance, int patience) {
              return ConvergenceStop(
                  {.monitor = std::move(monitor), .tolerance = tolerance, .patience = patience});
            }),
-           py::arg("monitor") = "loss", py::arg("tolerance") = 1e-6, py::arg("patience") = 1)
+           py::arg("monitor") = convergence.monitor, py::arg("tolerance") = convergence.tolerance,
+           py::arg("patience") = convergence.patience)
       .def_property_readonly("stopped_epoch", &ConvergenceStop::stopped_epoch);
 }
 

@@ -3,12 +3,15 @@
 // it Keras's shape and converts arrays and labels.
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <optional>
 
+#include "../../src/data/class_labels.hpp"  // the extension is part of fathom's own build
 #include "bindings.hpp"
 #include "fathom/core/error.hpp"
 #include "fathom/data/scaling.hpp"
 #include "fathom/io/model_file.hpp"
+#include "fathom/nn/dense.hpp"
 #include "fathom/train/callbacks.hpp"
 #include "fathom/train/sequential.hpp"
 #include "fathom/train/summary.hpp"
@@ -58,7 +61,7 @@ py::dict fit(Sequential& model, const py::array& x, const py::array& y, const Fi
     if (py::isinstance<Callback>(cb)) {
       options.callbacks.push_back(cb.cast<Callback*>());
     } else {
-      adapters.push_back(std::make_unique<PythonCallback>(py::reinterpret_borrow<py::object>(cb)));
+      adapters.push_back(std::make_unique<PythonCallback>(py::reinterpret_borrow<py::object>(cb), a.verbose));
       options.callbacks.push_back(adapters.back().get());
     }
   }
@@ -83,67 +86,100 @@ py::dict fit(Sequential& model, const py::array& x, const py::array& y, const Fi
   return history_dict(history);
 }
 
-py::dict evaluate(const Sequential& model, const py::array& x, const py::array& y, Index batch_size) {
+py::dict evaluate(const Sequential& model, const py::array& x, const py::array& y,
+                  std::optional<Index> batch_size) {
   const ConstMatrixView xv = samples_view(x, "x"), yv = samples_view(y, "y");
   Logs logs;
   {
     py::gil_scoped_release release;
-    logs = fathom::evaluate(model, xv, yv, batch_size);
+    logs = fathom::evaluate(model, xv, yv, batch_size.value_or(kInferenceBatch));
   }
   return to_dict(logs);
 }
 
-py::array predict(const Sequential& model, const py::array& x, Index batch_size) {
+py::array predict(const Sequential& model, const py::array& x, std::optional<Index> batch_size) {
   const ConstMatrixView xv = samples_view(x, "x");
   Matrix out;
   {
     py::gil_scoped_release release;
-    out = model.predict(xv, batch_size);
+    out = model.predict(xv, batch_size.value_or(kInferenceBatch));
   }
   return to_samples_array(std::move(out));
 }
 
-// Every parameter tensor, copied, in Keras's shapes: a kernel W (units × inputs, column-major)
-// is numpy's (inputs, units) in C order, the same bytes; a bias is 1-D.
-py::list get_weights(Sequential& model) {
-  require(model.compiled(), "get_weights: compile the model first (compiling draws the weights)");
-  py::list out;
+// The parameter tensors in Keras's shapes: a kernel W (units × inputs, column-major) is numpy's
+// (inputs, units) in C order, the same bytes; a bias (a Dense layer's b) is 1-D.
+struct WeightShape {
+  const Parameters::Entry* entry;
+  bool bias;
+  std::vector<py::ssize_t> shape() const {
+    if (bias) return {entry->ref.rows};
+    return {entry->ref.cols, entry->ref.rows};
+  }
+  std::string text() const {
+    const auto dims = shape();
+    return dims.size() == 1 ? "(" + std::to_string(dims[0]) + ",)"
+                            : "(" + std::to_string(dims[0]) + ", " + std::to_string(dims[1]) + ")";
+  }
+};
+
+std::vector<WeightShape> weight_shapes(const Sequential& model, const char* what) {
+  require(model.compiled(), std::string(what) + ": compile the model first (compiling draws the weights)");
+  std::vector<std::size_t> bias_offsets;
+  for (std::size_t i = 0; i < model.layer_count(); ++i) {
+    if (const auto* dense = dynamic_cast<const Dense*>(&model.layer(i)); dense && dense->use_bias())
+      bias_offsets.push_back(dense->b_ref().offset);
+  }
+  std::vector<WeightShape> shapes;
   for (const auto& entry : model.parameters().entries()) {
-    const MatrixView w = model.parameters().value(entry.ref);
-    py::array_t<Scalar> a =
-        w.cols() == 1 ? py::array_t<Scalar>(w.rows()) : py::array_t<Scalar>({w.cols(), w.rows()});
-    std::copy(w.data(), w.data() + w.size(), a.mutable_data());
+    const bool bias =
+        std::find(bias_offsets.begin(), bias_offsets.end(), entry.ref.offset) != bias_offsets.end();
+    shapes.push_back({&entry, bias});
+  }
+  return shapes;
+}
+
+py::list get_weights(Sequential& model) {
+  py::list out;
+  for (const WeightShape& w : weight_shapes(model, "get_weights")) {
+    const MatrixView values = model.parameters().value(w.entry->ref);
+    py::array_t<Scalar> a(w.shape());
+    std::copy(values.data(), values.data() + values.size(), a.mutable_data());
     out.append(a);
   }
   return out;
 }
 
-void set_weights(Sequential& model, const std::vector<py::array>& weights) {
-  require(model.compiled(), "set_weights: compile the model first");
-  const auto& entries = model.parameters().entries();
-  require(weights.size() == entries.size(), "set_weights: the model has " + std::to_string(entries.size()) +
-                                                " weight arrays, got " + std::to_string(weights.size()));
-  // Every shape is checked before any weight changes.
-  for (std::size_t i = 0; i < entries.size(); ++i) {
-    const MatrixView w = model.parameters().value(entries[i].ref);
-    const py::array& a = weights[i];
-    const bool fits = w.cols() == 1 ? a.ndim() == 1 && a.shape(0) == w.rows()
-                                    : a.ndim() == 2 && a.shape(0) == w.cols() && a.shape(1) == w.rows();
+// Every array is checked (shape, numbers, finite) and converted before any weight changes.
+void set_weights(Sequential& model, const std::vector<py::object>& weights) {
+  const auto shapes = weight_shapes(model, "set_weights");
+  require(weights.size() == shapes.size(), "set_weights: the model has " + std::to_string(shapes.size()) +
+                                               " weight arrays, got " + std::to_string(weights.size()));
+  std::vector<py::array_t<Scalar, py::array::c_style>> arrays;
+  for (std::size_t i = 0; i < shapes.size(); ++i) {
+    const std::string& name = shapes[i].entry->name;
+    const py::array given = py::array::ensure(weights[i]);
+    const char kind = given ? given.dtype().kind() : 'O';
+    require<DataError>(kind == 'f' || kind == 'i' || kind == 'u' || kind == 'b',
+                       "set_weights: " + name + " must be an array of numbers, got dtype kind '" +
+                           std::string(1, kind) + "'");
+    const auto dims = shapes[i].shape();
+    const bool fits =
+        given.ndim() == py::ssize_t(dims.size()) && std::equal(dims.begin(), dims.end(), given.shape());
     if (!fits) {
       std::string got;
-      for (py::ssize_t d = 0; d < a.ndim(); ++d) got += (d ? ", " : "") + std::to_string(a.shape(d));
-      throw ShapeError("set_weights: " + entries[i].name + " must have shape " +
-                       (w.cols() == 1
-                            ? "(" + std::to_string(w.rows()) + ",)"
-                            : "(" + std::to_string(w.cols()) + ", " + std::to_string(w.rows()) + ")") +
-                       ", got (" + got + ")");
+      for (py::ssize_t d = 0; d < given.ndim(); ++d) got += (d ? ", " : "") + std::to_string(given.shape(d));
+      throw ShapeError("set_weights: " + name + " must have shape " + shapes[i].text() + ", got (" + got +
+                       ")");
     }
+    auto a = py::array_t<Scalar, py::array::c_style | py::array::forcecast>::ensure(given);
+    require<DataError>(ConstMatrixView(a.data(), 1, a.size()).allFinite(),
+                       "set_weights: " + name + " holds NaN or Inf");
+    arrays.push_back(std::move(a));
   }
-  for (std::size_t i = 0; i < entries.size(); ++i) {
-    MatrixView w = model.parameters().value(entries[i].ref);
-    const auto a = py::array_t<Scalar, py::array::c_style | py::array::forcecast>::ensure(weights[i]);
-    require<DataError>(static_cast<bool>(a), "set_weights: " + entries[i].name + " is not numeric");
-    std::copy(a.data(), a.data() + w.size(), w.data());
+  for (std::size_t i = 0; i < shapes.size(); ++i) {
+    MatrixView w = model.parameters().value(shapes[i].entry->ref);
+    std::copy(arrays[i].data(), arrays[i].data() + w.size(), w.data());
   }
 }
 
@@ -204,8 +240,8 @@ void bind_model(py::module_& m) {
           py::arg("x"), py::arg("y"), py::arg("epochs"), py::arg("batch_size"), py::arg("shuffle"),
           py::arg("validation_split"), py::arg("validation_x"), py::arg("validation_y"), py::arg("callbacks"),
           py::arg("initial_epoch"), py::arg("verbose"))
-      .def("evaluate", &evaluate, py::arg("x"), py::arg("y"), py::arg("batch_size"))
-      .def("predict", &predict, py::arg("x"), py::arg("batch_size"))
+      .def("evaluate", &evaluate, py::arg("x"), py::arg("y"), py::arg("batch_size") = py::none())
+      .def("predict", &predict, py::arg("x"), py::arg("batch_size") = py::none())
       .def("get_weights", &get_weights)
       .def("set_weights", &set_weights, py::arg("weights"))
       .def("weight_names",
@@ -270,6 +306,17 @@ void bind_model(py::module_& m) {
                               std::vector<Scalar>(s.scale.begin(), s.scale.end()));
       },
       py::arg("x"), py::arg("method"));
+  // The order `fathom train` gives the classes it finds: by value when every label is a number,
+  // else as text (data/class_labels).
+  m.def(
+      "class_order",
+      [](const std::vector<std::string>& labels) {
+        data_detail::ClassLabels classes({});
+        for (const auto& label : labels) classes.find_or_add(label);
+        classes.finish(true);
+        return classes.names();
+      },
+      py::arg("labels"));
   m.def("loss_names", &loss_names);
   m.def("optimizer_names", &optimizer_names);
 }

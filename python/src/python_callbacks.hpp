@@ -30,8 +30,11 @@ class InterruptCheck final : public Callback {
 // that a callback without one costs training nothing per step.
 class PythonCallback final : public Callback {
  public:
-  explicit PythonCallback(py::object callback);
+  // verbose: fit's, passed on in params as Keras does.
+  PythonCallback(py::object callback, int verbose);
   ~PythonCallback() override;
+  // params: {"epochs", "batch_size", "samples", "steps", "verbose"}, to set_params(params).
+  void set_params(const FitParams& params) override;
   void on_train_begin(Sequential& model) override;
   void on_epoch_begin(Sequential& model, int epoch) override;
   void on_train_batch_end(Sequential& model, const BatchLogs& logs) override;
@@ -40,6 +43,7 @@ class PythonCallback final : public Callback {
 
  private:
   py::object callback_;
+  int verbose_;
   bool batches_ = false;
 };
 

@@ -85,5 +85,5 @@ def test_python_fit_equals_the_cli_fit_bit_for_bit(tmp_path, cli):
     assert [l.config() for l in m.layers] == [l.config() for l in from_cli.layers]
     assert m.class_names == from_cli.class_names == ["high", "low", "mid"]
     assert history["loss"] == from_cli.history["loss"]
-    for ours, theirs in zip(m.get_weights(), from_cli.get_weights()):
+    for ours, theirs in zip(m.get_weights(), from_cli.get_weights(), strict=True):
         assert ours.tobytes() == theirs.tobytes()

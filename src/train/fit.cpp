@@ -11,6 +11,7 @@
 
 #include "../core/finite.hpp"
 #include "fathom/core/error.hpp"
+#include "fathom/nn/loss.hpp"
 #include "fathom/train/callbacks.hpp"
 #include "fathom/train/metrics.hpp"
 #include "fathom/train/sequential.hpp"
@@ -34,6 +35,18 @@ void check_data(const Sequential& model, ConstMatrixView x, ConstMatrixView y, c
   }
   detail::check_finite(x, what, "x");
   detail::check_finite(y, what, "y");
+  // Cross-entropy on 0/1 outputs is defined for targets in [0, 1] only: a label left unencoded
+  // (1/2, −1/1) would train without an error towards nothing meaningful.
+  if (model.loss().kind() == LossKind::Bce) {
+    const Scalar* t = y.data();
+    for (Index i = 0; i < y.size(); ++i) {
+      if (t[i] < 0 || t[i] > 1) {
+        throw DataError(std::string(what) + " data: the bce loss needs targets in [0, 1], y has " +
+                        std::to_string(t[i]) + " at sample " + std::to_string(i / y.rows()) + ", output " +
+                        std::to_string(i % y.rows()) + " (class labels must be encoded as 0/1)");
+      }
+    }
+  }
 }
 
 std::vector<std::unique_ptr<Metric>> make_metrics(const Sequential& model) {
