@@ -213,7 +213,7 @@ def test_early_stopping_uses_validation_scores():
 
 
 def test_early_stopping_split_is_stratified(monkeypatch):
-    import fathom.sklearn as fs
+    import fathom._mlp as fs  # where the estimators split their validation data
     seen = {}
     original = fs.train_test_split
 
