@@ -155,6 +155,33 @@ TEST_F(ModelFileTest, ResumedShuffledTrainingIsBitIdentical) {
   expect_resume_is_exact(file("half.fathom"), true);
 }
 
+// The bytes in memory are the file's bytes, and they are checked as a file is: a damaged copy
+// is a FileError that names what stood for the file.
+TEST_F(ModelFileTest, BytesInMemoryAreTheFileAndAreCheckedAlike) {
+  Sequential m = make_model();
+  const Data d = make_data();
+  m.fit(d.x, d.y, {.epochs = 2, .batch_size = 8});
+  const std::string path = file("bytes.fathom");
+  fathom::save_model(m, path);
+  const std::string bytes = fathom::model_bytes(m);
+  EXPECT_EQ(bytes, fathom::read_file(path));
+  Sequential r = fathom::model_from_bytes(bytes);
+  EXPECT_TRUE(same_bits(r.parameters().values(), m.parameters().values()));
+  EXPECT_EQ(fathom::model_bytes(r), bytes);
+
+  std::string damaged = bytes;
+  damaged[damaged.size() / 2] ^= 0x20;
+  try {
+    (void)fathom::model_from_bytes(damaged, "the blob");
+    FAIL() << "a damaged copy was accepted";
+  } catch (const fathom::FileError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("the blob: ", 0), 0u) << e.what();
+  }
+  EXPECT_THROW((void)fathom::model_from_bytes(bytes.substr(0, 10)), fathom::FileError);
+  Sequential uncompiled(3);
+  EXPECT_THROW((void)fathom::model_bytes(uncompiled), fathom::Error);
+}
+
 TEST_F(ModelFileTest, SavingAnUncompiledModelThrows) {
   Sequential m(3);
   m.add(Dense(2));

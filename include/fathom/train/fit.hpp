@@ -13,10 +13,10 @@ namespace fathom {
 class Callback;
 class Sequential;
 
-// evaluate and predict run the network on this many samples at a time (it sets the memory,
-// three buffers as wide as the widest layer, 3 MB for 784-256-128-10, and the values' last bit:
-// Sequential::predict). Batches of 1,024
-// rather than 256 give the threads wider products: 2-thread predict() 26 → 23 ms on 10,000 images.
+// evaluate and predict run the network on this many samples at a time. It sets the memory
+// (three buffers as wide as the widest layer, 3 MB for 784-256-128-10) and the values' last bit
+// (Sequential::predict). Batches of 1,024 rather than 256 give the threads wider products:
+// 2-thread predict() 26 → 23 ms on 10,000 images.
 inline constexpr Index kInferenceBatch = 1024;
 
 struct FitOptions {
