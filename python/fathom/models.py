@@ -89,8 +89,9 @@ class Sequential:
             if not isinstance(cb, _fathom.NativeCallback) and hasattr(cb, "set_model"):
                 cb.set_model(self)
         # What the labels were, in the model (and so in a file a callback saves during fit); put
-        # back as they were if fit fails.
+        # back as they were if fit fails before a step (after one, the weights hold them).
         before = (self._m.class_names, self._m.task, self._m.feature_names)
+        steps_before = self._m.iterations if self._m.compiled else None
         if names is not None and not self._m.class_names:
             self._m.class_names = names
             if not self._m.task:
@@ -103,7 +104,8 @@ class Sequential:
                                  bool(shuffle), float(validation_split), vx, vy, callbacks,
                                  _count("initial_epoch", initial_epoch, 0), verbose)
         except BaseException:
-            self._m.class_names, self._m.task, self._m.feature_names = before
+            if steps_before is None or self._m.iterations == steps_before:
+                self._m.class_names, self._m.task, self._m.feature_names = before
             raise
         return History(values, int(initial_epoch))
 

@@ -207,7 +207,7 @@ def test_data_errors_name_what_is_wrong(iris):
     with pytest.raises(ValueError, match="epochs"):
         m.fit(x, y, epochs=0)
     with pytest.raises(ValueError, match="compile"):
-        fathom.Sequential(4).predict(x) if False else _uncompiled().fit(x, y)
+        _uncompiled().fit(x, y)
 
 
 def _uncompiled():
@@ -387,3 +387,15 @@ def test_an_uncompiled_model_pickles_as_what_was_built():
     copy.compile(loss="mse", optimizer="adam")
     for a, b in zip(m.get_weights(), copy.get_weights(), strict=True):
         assert a.tobytes() == b.tobytes()  # the same seed came along
+
+
+def test_labels_stay_when_fit_stops_after_training_began(iris):
+    x, y = shuffled(iris)
+    m = iris_model()
+
+    def stop(batch, logs):
+        raise KeyboardInterrupt  # as Ctrl-C does, between two steps
+
+    with pytest.raises(KeyboardInterrupt):
+        m.fit(x, y, callbacks=[fathom.LambdaCallback(on_batch_end=stop)])
+    assert m.iterations == 1 and m.class_names == ["setosa", "versicolor", "virginica"]
