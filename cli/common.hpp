@@ -131,5 +131,6 @@ Command add_cv(CLI::App& root);
 Command add_trace(CLI::App& root);
 Command add_gradcheck(CLI::App& root);
 Command add_report(CLI::App& root);
+Command add_export(CLI::App& root);
 
 }  // namespace fathom::cli

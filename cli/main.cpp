@@ -102,7 +102,7 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     const std::vector<Command> commands = {add_train(app),     add_evaluate(app), add_predict(app),
                                            add_info(app),      add_cv(app),       add_trace(app),
-                                           add_gradcheck(app), add_report(app)};
+                                           add_gradcheck(app), add_report(app),   add_export(app)};
     for (const Command& command : commands) check_number_flags(*command.app);
     try {
       app.parse(argc, argv);

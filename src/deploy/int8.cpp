@@ -1,0 +1,99 @@
+// int8 weights and predict_int8, the C++ mirror of the int8 C code (deploy/c_source.hpp): the
+// same operations in the same order, so its outputs are the exported function's.
+#include "int8.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "fathom/core/error.hpp"
+#include "fathom/deploy/c_source.hpp"
+#include "fathom/nn/dense.hpp"
+#include "fathom/nn/dropout.hpp"
+#include "fathom/nn/normalization.hpp"
+
+namespace fathom {
+
+namespace detail {
+
+Int8Dense quantize_weights(ConstMatrixView W) {
+  Int8Dense out;
+  const float max_abs = W.size() ? W.cwiseAbs().maxCoeff() : 0.0f;
+  out.q.assign(std::size_t(W.size()), 0);
+  if (max_abs == 0) return out;
+  out.scale = max_abs / float(kInt8Max);
+  for (Index u = 0; u < W.rows(); ++u) {
+    for (Index i = 0; i < W.cols(); ++i) {
+      const int q = std::clamp(round_to_int(W(u, i) / out.scale), -kInt8Max, kInt8Max);
+      out.q[std::size_t(u * W.cols() + i)] = std::int8_t(q);
+    }
+  }
+  return out;
+}
+
+}  // namespace detail
+
+using namespace detail;
+
+Matrix predict_int8(const Sequential& model, ConstMatrixView x) {
+  require(model.compiled(), "predict_int8: the model is not compiled");
+  require<ShapeError>(x.rows() == model.input_dim(),
+                      "predict_int8: the data has " + std::to_string(x.rows()) +
+                          " features per sample, the model " + std::to_string(model.input_dim()));
+  Index width = model.input_dim();
+  std::vector<Int8Dense> weights(model.layer_count());
+  for (std::size_t l = 0; l < model.layer_count(); ++l) {
+    const Layer& layer = model.layer(l);
+    width = std::max(width, layer.output_dim());
+    if (const auto* dense = dynamic_cast<const Dense*>(&layer)) {
+      require(layer.input_dim() <= kInt8MaxInputs, "predict_int8: layer " + std::to_string(l + 1) + " has " +
+                                                       std::to_string(layer.input_dim()) +
+                                                       " inputs, more than int8's 32-bit sums allow");
+      weights[l] = quantize_weights(model.parameters().value(dense->W_ref()));
+    }
+  }
+  const auto n_width = static_cast<std::size_t>(width);
+  std::vector<float> a(n_width), b(n_width);
+  std::vector<int> q(n_width);
+  Matrix out(model.output_dim(), x.cols());
+  for (Index j = 0; j < x.cols(); ++j) {
+    std::copy(x.col(j).data(), x.col(j).data() + x.rows(), a.begin());
+    for (std::size_t l = 0; l < model.layer_count(); ++l) {
+      const Layer& layer = model.layer(l);
+      const Index in = layer.input_dim(), units = layer.output_dim();
+      if (const auto* norm = dynamic_cast<const Normalization*>(&layer)) {
+        norm->apply(a.data(), b.data());
+        std::swap(a, b);
+      } else if (const auto* dense = dynamic_cast<const Dense*>(&layer)) {
+        float max_abs = 0;
+        for (Index i = 0; i < in; ++i) max_abs = std::max(max_abs, std::fabs(a[std::size_t(i)]));
+        float input_scale = 0;
+        if (max_abs > 0) {
+          const float inverse = float(kInt8Max) / max_abs;
+          input_scale = max_abs / float(kInt8Max);
+          for (Index i = 0; i < in; ++i) q[std::size_t(i)] = round_to_int(a[std::size_t(i)] * inverse);
+        } else {
+          std::fill(q.begin(), q.begin() + in, 0);
+        }
+        const Int8Dense& w = weights[l];
+        const float s = w.scale * input_scale;
+        const Scalar* bias = dense->use_bias() ? model.parameters().value(dense->b_ref()).data() : nullptr;
+        for (Index u = 0; u < units; ++u) {
+          const std::int8_t* row = w.q.data() + u * in;
+          std::int32_t sum = 0;
+          for (Index i = 0; i < in; ++i) sum += std::int32_t(row[i]) * q[std::size_t(i)];
+          b[std::size_t(u)] = float(sum) * s + (bias ? bias[u] : 0.0f);
+        }
+        dense->activation().forward_raw(b.data(), a.data(), units);
+      } else {
+        require(dynamic_cast<const Dropout*>(&layer) != nullptr,
+                "predict_int8: layer type " + layer.type() + " has no int8 form");
+      }
+    }
+    Eigen::Map<Vector> column(out.col(j).data(), out.rows());
+    column = Eigen::Map<const Vector>(a.data(), out.rows());
+  }
+  model.info.target_scaling.invert(view(out));
+  return out;
+}
+
+}  // namespace fathom

@@ -1,0 +1,27 @@
+// The int8 scheme of the C export (deploy/c_source.hpp), shared by the generated C code and its
+// C++ mirror predict_int8: symmetric per-layer weight scales, per-sample input scales.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "fathom/core/matrix.hpp"
+
+namespace fathom::detail {
+
+inline constexpr int kInt8Max = 127;
+// The widest input an int8 layer may have: 127 · 127 · inputs must fit a 32-bit sum.
+inline constexpr Index kInt8MaxInputs = Index(2147483647 / (kInt8Max * kInt8Max));
+
+struct Int8Dense {
+  std::vector<std::int8_t> q;  // units × inputs, row-major (the C array's layout)
+  float scale = 0;             // W ≈ scale · q; 0 for an all-zero W
+};
+
+// max|W| / 127, and each weight divided by it, rounded half away from zero.
+Int8Dense quantize_weights(ConstMatrixView W);
+
+// Rounds half away from zero, as the C code does without lroundf (not on every libc).
+inline int round_to_int(float v) { return int(v + (v >= 0 ? 0.5f : -0.5f)); }
+
+}  // namespace fathom::detail
