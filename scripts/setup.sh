@@ -27,6 +27,8 @@ packages=(
   python3-dev pybind11-dev  # the Python package's extension (python/): CPython's headers and pybind11
   python3-sklearn      # fathom.sklearn's estimators build on scikit-learn's base classes and checks
   python3-pytest       # the Python package's tests (python/tests/)
+  libonnx-dev          # ONNX export: the ONNX project's protobuf classes and model checker
+  python3-onnx         # the tests check exported files with ONNX's Python checker too
 )
 
 missing=()
@@ -40,6 +42,9 @@ if ((${#missing[@]})); then
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+
+# ONNX Runtime (npm's onnxruntime-node), which the tests run exported ONNX files in.
+scripts/install-onnxruntime.sh
 
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release ${FATHOM_CMAKE_ARGS:-}
 cmake --build build -j"$(nproc)"

@@ -12,6 +12,8 @@
 #include "fathom/data/idx.hpp"
 #include "fathom/data/pgm.hpp"
 #include "fathom/data/scaling.hpp"
+#include "fathom/deploy/c_source.hpp"
+#include "fathom/deploy/onnx.hpp"
 #include "fathom/io/atomic_file.hpp"
 #include "fathom/io/model_checkpoint.hpp"
 #include "fathom/io/model_file.hpp"

@@ -30,10 +30,10 @@ struct CExportOptions {
   std::string prefix = "model";
   // The header's file name as the .c file #includes it (""; no header: the .c file declares
   // its own functions and constants).
-  std::string header_name;
+  std::string header_name = "";
   CQuantization quantize = CQuantization::None;
   // Adds PREFIX_predict_class. Unset: for a model whose task is "classify" (model.info).
-  std::optional<bool> class_function;
+  std::optional<bool> class_function = std::nullopt;
 };
 
 struct CSource {

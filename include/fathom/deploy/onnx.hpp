@@ -32,8 +32,8 @@ struct OnnxExportOptions {
   int opset = 17;
   // Adds the "class" output. Unset: for a model whose task is "classify" (as `fathom train`
   // records it in model.info).
-  std::optional<bool> class_output;
-  WriteOptions write;
+  std::optional<bool> class_output = std::nullopt;
+  WriteOptions write = {};
 };
 
 inline constexpr int kOnnxOpsetMin = 13, kOnnxOpsetMax = 17;
