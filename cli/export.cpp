@@ -2,6 +2,7 @@
 // (--c, with --c-header, --prefix and --quantize int8); docs/deploy.md. With --quantize int8 and
 // labelled data (--data), prints what the int8 weights cost on that data.
 #include <cmath>
+#include <filesystem>
 #include <iomanip>
 #include <iostream>
 #include <memory>
@@ -32,7 +33,7 @@ std::string percent(double v) {
 
 // The int8 weights against the float ones on labelled data: accuracy (classification) or RMSE in
 // the targets' units (otherwise), and how often the two agree.
-void report_int8(const Sequential& model, const DataArgs& args) {
+std::string int8_report(const Sequential& model, const DataArgs& args) {
   const Dataset data = load_for_model(model, args, /*targets_optional=*/false);
   Matrix exact = model.predict(data.x);
   model.info.target_scaling.invert(view(exact));
@@ -58,7 +59,7 @@ void report_int8(const Sequential& model, const DataArgs& args) {
         << " in float; the outputs differ from float's by "
         << std::sqrt((int8 - exact).squaredNorm() / double(exact.size())) << " (root mean square)\n";
   }
-  std::cout << out.str() << std::flush;
+  return out.str();
 }
 
 int run_export(const ExportArgs& args) {
@@ -68,31 +69,42 @@ int run_export(const ExportArgs& args) {
   const bool classifier = model_task(model) == Task::Classify;
   WriteOptions write;
   write.replace_read_only = args.force;
+  // Both exports are built (and checked) before either file is written: a refused one writes nothing.
+  std::string onnx;
   if (!args.onnx.empty()) {
     OnnxExportOptions options;
     options.opset = args.opset;
     options.class_output = classifier;
-    options.write = write;
-    export_onnx(model, args.onnx, options);
+    onnx = onnx_bytes(model, options);
+  }
+  CExportOptions c_options;
+  c_options.prefix = args.prefix;
+  c_options.quantize = args.quantize == "int8" ? CQuantization::Int8 : CQuantization::None;
+  c_options.class_function = classifier;
+  c_options.header_name = std::filesystem::path(args.header).filename().string();
+  CSource c;
+  std::string report;  // int8's cost, measured before anything is written
+  if (!args.c.empty()) {
+    c = c_source(model, c_options);
+    if (c_options.quantize == CQuantization::Int8) {
+      report = args.data.spec.empty()
+                   ? "int8: give labelled test data (--data) to see the accuracy the int8 weights cost\n"
+                   : int8_report(model, args.data);
+    }
+  }
+
+  if (!args.onnx.empty()) {
+    write_file_atomic(args.onnx, onnx, write);
     std::cout << "wrote " << args.onnx << " (ONNX, opset " << args.opset << ", outputs \"output\""
               << (classifier ? " and \"class\"" : "") << ")\n";
   }
   if (!args.c.empty()) {
-    CExportOptions options;
-    options.prefix = args.prefix;
-    options.quantize = args.quantize == "int8" ? CQuantization::Int8 : CQuantization::None;
-    options.class_function = classifier;
-    export_c(model, args.c, args.header, options, write);
+    if (!args.header.empty()) write_file_atomic(args.header, c.header, write);
+    write_file_atomic(args.c, c.source, write);
     std::cout << "wrote " << args.c << (args.header.empty() ? "" : " and " + args.header) << " (C99"
               << (args.quantize == "int8" ? ", int8 weights" : "") << ": " << args.prefix << "_predict"
               << (classifier ? ", " + args.prefix + "_predict_class" : "") << ")\n";
-    if (options.quantize == CQuantization::Int8) {
-      if (args.data.spec.empty()) {
-        std::cout << "int8: give labelled test data (--data) to see the accuracy the int8 weights cost\n";
-      } else {
-        report_int8(model, args.data);
-      }
-    }
+    std::cout << report;
   }
   std::cout << std::flush;
   return kOk;
