@@ -22,10 +22,12 @@ struct CRun {
 CRun compile_and_run(const std::filesystem::path& dir, const Sequential& model, const Matrix& x,
                      CQuantization quantize, const std::string& compiler) {
   std::filesystem::create_directories(dir);
-  export_c(model, (dir / "net.c").string(), (dir / "net.h").string(), {.prefix = "net", .quantize = quantize});
+  export_c(model, (dir / "net.c").string(), (dir / "net.h").string(),
+           {.prefix = "net", .quantize = quantize});
   const std::string d = dir.string();
-  const std::string compile = "'" + compiler + "' -std=c99 -Wall -Wextra -Werror -pedantic -O2 -I'" + d + "' '" + d +
-                              "/net.c' '" + FATHOM_SOURCE_DIR + "/tests/deploy/c_harness.c' -lm -o '" + d + "/harness'";
+  const std::string compile = "'" + compiler + "' -std=c99 -Wall -Wextra -Werror -pedantic -O2 -I'" + d +
+                              "' '" + d + "/net.c' '" + FATHOM_SOURCE_DIR +
+                              "/tests/deploy/c_harness.c' -lm -o '" + d + "/harness'";
   EXPECT_EQ(shell(compile), 0) << compile;
   write_floats(d + "/in", x.data(), std::size_t(x.size()));
   EXPECT_EQ(shell("'" + d + "/harness' '" + d + "/in' '" + d + "/out' '" + d + "/classes'"), 0);
@@ -33,7 +35,8 @@ CRun compile_and_run(const std::filesystem::path& dir, const Sequential& model, 
   const std::vector<float> out = read_values<float>(d + "/out");
   run.outputs = Matrix(model.output_dim(), x.cols());
   EXPECT_EQ(out.size(), std::size_t(run.outputs.size()));
-  std::copy(out.begin(), out.begin() + std::min<std::ptrdiff_t>(std::ptrdiff_t(out.size()), run.outputs.size()),
+  std::copy(out.begin(),
+            out.begin() + std::min<std::ptrdiff_t>(std::ptrdiff_t(out.size()), run.outputs.size()),
             run.outputs.data());
   run.classes = read_values<int>(d + "/classes");
   return run;
@@ -122,10 +125,12 @@ TEST(CExport, Int8CostsAtMostHalfAPointOnFashionMnist) {
   expect_close(view(float_c.outputs), view(exact), 1e-5, 1e-6, "float C, 784 inputs");
   const CRun int8_c = compile_and_run(dir.path() / "int8", m, test.x, CQuantization::Int8, FATHOM_GCC);
   const double int8_accuracy = confusion_matrix(cview(int8_c.outputs), view(test.y)).accuracy();
-  std::cout << "Fashion-MNIST 784-128-10: float accuracy " << float_accuracy << ", int8 C " << int8_accuracy << '\n';
+  std::cout << "Fashion-MNIST 784-128-10: float accuracy " << float_accuracy << ", int8 C " << int8_accuracy
+            << '\n';
   EXPECT_GT(float_accuracy, 0.80);
   EXPECT_LE(float_accuracy - int8_accuracy, 0.005);
-  expect_close(view(int8_c.outputs), view(predict_int8(m, test.x)), 1e-5, 1e-6, "int8 C against predict_int8");
+  expect_close(view(int8_c.outputs), view(predict_int8(m, test.x)), 1e-5, 1e-6,
+               "int8 C against predict_int8");
 }
 
 TEST(CExport, SourceIsPlainC) {
@@ -140,7 +145,8 @@ TEST(CExport, SourceIsPlainC) {
   for (const char* absent : {"malloc", "static float", "#include <std"}) {
     EXPECT_EQ(s.source.find(absent), std::string::npos) << absent;
   }
-  EXPECT_NE(s.header.find("#define IRIS_INPUTS 5\n#define IRIS_OUTPUTS 3\n#define IRIS_CLASSES 3"), std::string::npos);
+  EXPECT_NE(s.header.find("#define IRIS_INPUTS 5\n#define IRIS_OUTPUTS 3\n#define IRIS_CLASSES 3"),
+            std::string::npos);
   EXPECT_NE(s.header.find("int iris_predict_class(const float *x);"), std::string::npos);
   // Without a header, the .c file declares everything itself.
   const CSource alone = c_source(m, {.prefix = "iris"});
@@ -162,8 +168,9 @@ TEST(CExport, BadRequestsAreRefused) {
   uncompiled.add(Dense(2));
   EXPECT_THROW(c_source(uncompiled), InvalidArgument);
   const fathom::testing::ScratchDir dir;
-  EXPECT_THROW(export_c(m, (dir.path() / "m.c").string(), (dir.path() / "m.h").string(), {.header_name = "other.h"}),
-               InvalidArgument);
+  EXPECT_THROW(
+      export_c(m, (dir.path() / "m.c").string(), (dir.path() / "m.h").string(), {.header_name = "other.h"}),
+      InvalidArgument);
   EXPECT_FALSE(std::filesystem::exists(dir.path() / "m.c"));
   // int8 sums of 127 · 127 · inputs must fit 32 bits.
   Sequential wide(140000);

@@ -116,7 +116,7 @@ TEST_F(CliExport, Int8ReportsItsAccuracyCost) {
       << e.out;
   EXPECT_TRUE(contains(e.out, "int8 weights on 150 samples of ")) << e.out;
   EXPECT_TRUE(contains(e.out, " in float (")) << e.out;
-  EXPECT_TRUE(contains(read_text(path("m8.c")), "static const signed char model_layer2_weights[8][4]"));
+  EXPECT_TRUE(contains(read_text(path("m8.c")), "static const int8_t model_layer2_weights[4][8]"));
   const CliResult no_data = run("export --model m.fathom --c m9.c --quantize int8");
   ASSERT_EQ(no_data.code, 0) << describe(no_data);
   EXPECT_TRUE(contains(no_data.out, "give labelled test data (--data)")) << no_data.out;

@@ -40,7 +40,8 @@ inline constexpr Index kCaseFeatures = 5;
 
 // kind: "softmax" (3 classes), "sigmoid" (1 output, binary) or "regress" (2 outputs, targets
 // standardized from values around 50 ± 10).
-inline Sequential case_model(const Activation& hidden, bool scaled, const std::string& kind, std::uint64_t seed) {
+inline Sequential case_model(const Activation& hidden, bool scaled, const std::string& kind,
+                             std::uint64_t seed) {
   Sequential m(kCaseFeatures, seed);
   if (scaled) m.add(Normalization::adapt(case_inputs(kCaseFeatures, 200, seed + 1), "standard"));
   m.add(Dense(7, hidden));

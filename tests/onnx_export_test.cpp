@@ -44,7 +44,8 @@ TEST(OnnxExport, EveryActivationRunsInOnnxRuntimeAsInFathom) {
     const Case& c = cases[i];
     const std::string base = (dir.path() / c.name).string();
     export_onnx(c.model, base + ".onnx");
-    inputs.push_back(case_inputs(kCaseFeatures, kSamples, 7 + i, /*raw=*/c.name.find("scaled") == std::string::npos));
+    inputs.push_back(
+        case_inputs(kCaseFeatures, kSamples, 7 + i, /*raw=*/c.name.find("scaled") == std::string::npos));
     write_floats(base + ".in", inputs.back().data(), std::size_t(inputs.back().size()));
     jobs.push_back({{"model", base + ".onnx"},
                     {"input", base + ".in"},
@@ -56,8 +57,8 @@ TEST(OnnxExport, EveryActivationRunsInOnnxRuntimeAsInFathom) {
   }
   const std::string jobs_path = (dir.path() / "jobs.json").string();
   std::ofstream(jobs_path) << jobs.dump();
-  ASSERT_EQ(shell(std::string("'") + FATHOM_NODE + "' '" + FATHOM_SOURCE_DIR + "/tests/deploy/run_onnx.js' '" +
-                  jobs_path + "'"),
+  ASSERT_EQ(shell(std::string("'") + FATHOM_NODE + "' '" + FATHOM_SOURCE_DIR +
+                  "/tests/deploy/run_onnx.js' '" + jobs_path + "'"),
             0)
       << "ONNX Runtime did not run the exported models (see its message above)";
 
@@ -72,8 +73,8 @@ TEST(OnnxExport, EveryActivationRunsInOnnxRuntimeAsInFathom) {
     const ConstMatrixView batch(got.data(), k, kSamples);
     expect_close(batch, view(want), 1e-5, output_atol(c.model), c.name + ", batch of 1000");
     // Batch 1: the first samples one at a time.
-    expect_close(ConstMatrixView(got.data() + k * kSamples, k, kSingle), left_cols(want, kSingle), 1e-5, output_atol(c.model),
-                 c.name + ", batch of 1");
+    expect_close(ConstMatrixView(got.data() + k * kSamples, k, kSingle), left_cols(want, kSingle), 1e-5,
+                 output_atol(c.model), c.name + ", batch of 1");
     const bool classifier = c.model.info.task == "classify";
     ASSERT_EQ(std::filesystem::exists(base + ".class"), classifier);
     if (classifier) {
@@ -84,8 +85,8 @@ TEST(OnnxExport, EveryActivationRunsInOnnxRuntimeAsInFathom) {
         const Index e = expected[std::size_t(j < kSamples ? j : j - kSamples)];
         const auto sample = want.col(j < kSamples ? j : j - kSamples);
         // A tie within rounding may fall either way; no such sample is expected here.
-        const bool near_tie = k == 1 ? std::fabs(sample(0) - 0.5f) < 1e-5f
-                                     : (sample.array() > sample(e) - 1e-5f).count() > 1;
+        const bool near_tie =
+            k == 1 ? std::fabs(sample(0) - 0.5f) < 1e-5f : (sample.array() > sample(e) - 1e-5f).count() > 1;
         if (!near_tie) {
           EXPECT_EQ(classes[std::size_t(j)], e) << "sample " << j;
         }
@@ -101,9 +102,9 @@ TEST(OnnxExport, GraphIsTheLayersInOrder) {
   const onnx::ModelProto p = parse(onnx_bytes(m));
   EXPECT_EQ(p.opset_import(0).version(), 17);
   EXPECT_EQ(p.producer_name(), "fathom");
-  const std::vector<std::string> expected = {"Sub", "Mul",                      // normalization
-                                             "Gemm", "Mul", "Erf", "Add", "Mul", "Mul",  // dense + gelu
-                                             "Gemm", "Softmax",                 // dropout left out; output
+  const std::vector<std::string> expected = {"Sub",   "Mul",                                  // normalization
+                                             "Gemm",  "Mul",     "Erf", "Add", "Mul", "Mul",  // dense + gelu
+                                             "Gemm",  "Softmax",  // dropout left out; output
                                              "ArgMax"};
   EXPECT_EQ(ops(p), expected);
   ASSERT_EQ(p.graph().input_size(), 1);
@@ -173,10 +174,11 @@ TEST(OnnxExport, PythonOnnxCheckerAccepts) {
     export_onnx(case_model(Activation("gaussian"), true, kind, 9), path);
     files += " '" + path + "'";
   }
-  EXPECT_EQ(shell(std::string("'") + FATHOM_DEBIAN_PYTHON + "' -c 'import sys, onnx\n"
-                                                           "for f in sys.argv[1:]:\n"
-                                                           "    onnx.checker.check_model(onnx.load(f), full_check=True)\n"
-                                                           "print(\"python onnx checker: ok\")'" +
+  EXPECT_EQ(shell(std::string("'") + FATHOM_DEBIAN_PYTHON +
+                  "' -c 'import sys, onnx\n"
+                  "for f in sys.argv[1:]:\n"
+                  "    onnx.checker.check_model(onnx.load(f), full_check=True)\n"
+                  "print(\"python onnx checker: ok\")'" +
                   files),
             0);
 }

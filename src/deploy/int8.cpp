@@ -24,7 +24,7 @@ Int8Dense quantize_weights(ConstMatrixView W) {
   for (Index u = 0; u < W.rows(); ++u) {
     for (Index i = 0; i < W.cols(); ++i) {
       const int q = std::clamp(round_to_int(W(u, i) / out.scale), -kInt8Max, kInt8Max);
-      out.q[std::size_t(u * W.cols() + i)] = std::int8_t(q);
+      out.q[std::size_t(i * W.rows() + u)] = std::int8_t(q);
     }
   }
   return out;
@@ -54,6 +54,7 @@ Matrix predict_int8(const Sequential& model, ConstMatrixView x) {
   const auto n_width = static_cast<std::size_t>(width);
   std::vector<float> a(n_width), b(n_width);
   std::vector<int> q(n_width);
+  std::vector<std::int32_t> sums(n_width);
   Matrix out(model.output_dim(), x.cols());
   for (Index j = 0; j < x.cols(); ++j) {
     std::copy(x.col(j).data(), x.col(j).data() + x.rows(), a.begin());
@@ -77,12 +78,14 @@ Matrix predict_int8(const Sequential& model, ConstMatrixView x) {
         const Int8Dense& w = weights[l];
         const float s = w.scale * input_scale;
         const Scalar* bias = dense->use_bias() ? model.parameters().value(dense->b_ref()).data() : nullptr;
-        for (Index u = 0; u < units; ++u) {
-          const std::int8_t* row = w.q.data() + u * in;
-          std::int32_t sum = 0;
-          for (Index i = 0; i < in; ++i) sum += std::int32_t(row[i]) * q[std::size_t(i)];
-          b[std::size_t(u)] = float(sum) * s + (bias ? bias[u] : 0.0f);
+        std::fill(sums.begin(), sums.begin() + units, 0);
+        for (Index i = 0; i < in; ++i) {
+          const std::int8_t* column = w.q.data() + i * units;  // input i's weight to each unit
+          for (Index u = 0; u < units; ++u)
+            sums[std::size_t(u)] += std::int32_t(column[u]) * q[std::size_t(i)];
         }
+        for (Index u = 0; u < units; ++u)
+          b[std::size_t(u)] = float(sums[std::size_t(u)]) * s + (bias ? bias[u] : 0.0f);
         dense->activation().forward_raw(b.data(), a.data(), units);
       } else {
         require(dynamic_cast<const Dropout*>(&layer) != nullptr,

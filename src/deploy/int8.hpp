@@ -14,7 +14,7 @@ inline constexpr int kInt8Max = 127;
 inline constexpr Index kInt8MaxInputs = Index(2147483647 / (kInt8Max * kInt8Max));
 
 struct Int8Dense {
-  std::vector<std::int8_t> q;  // units × inputs, row-major (the C array's layout)
+  std::vector<std::int8_t> q;  // inputs × units, row-major (the C array's layout: W's column-major)
   float scale = 0;             // W ≈ scale · q; 0 for an all-zero W
 };
 

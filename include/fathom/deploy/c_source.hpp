@@ -4,15 +4,19 @@
 //   int  PREFIX_predict_class(const float *x);         classifiers: the class index
 // run the network one sample at a time with one plain loop nest per layer: the input scaling of
 // a Normalization layer first (as fathom computes it), Dropout left out, a standardized
-// regression's outputs mapped back to the targets' units at the end. No allocation, no global
-// state (the buffers are two arrays of the widest layer's size on the stack, so the functions are
-// reentrant), nothing but <math.h>.
+// regression's outputs mapped back to the targets' units at the end. Each Dense layer's weights
+// are an array [inputs][units] (row i: input i's weight to every unit), summed as one
+// multiply-add over the units per input, which compilers vectorize without reordering any sum,
+// and an input that is 0 (a blank pixel, a relu output) is skipped. No allocation, no global
+// state (the buffers are arrays of the widest layer's size on the stack, so the functions are
+// reentrant), no library but the C library's <math.h>.
 //
-// int8 mode (CQuantization::Int8): each Dense layer's weights are stored as signed char with
-// one symmetric scale per layer (W ≈ scale·q, q in [−127, 127]); at run time each layer's input
-// is quantized the same way per sample, the dot products are summed in integers (long: at least
-// 32 bits), and the result is scaled back to float for the bias and activation. A quarter of the
-// float file's weight bytes; the accuracy it costs is measured by predict_int8 below.
+// int8 mode (CQuantization::Int8): each Dense layer's weights are stored as int8_t with one
+// symmetric scale per layer (W ≈ scale·q, q in [−127, 127]); at run time each layer's input is
+// quantized the same way per sample, the products are summed in int32_t (<stdint.h>, a header
+// every C99 compiler has, freestanding ones included), and the sum is scaled back to float for
+// the bias and activation. A quarter of the float file's weight bytes; the accuracy it costs is
+// measured by predict_int8 below.
 #pragma once
 
 #include <optional>
