@@ -129,10 +129,10 @@ class Sequential:
         return self._m.predict(self._inputs(x), _batch(batch_size))
 
     def predict_classes(self, x, batch_size=None):
-        """The class of each sample: the largest output (one output: 1 when ≥ 0.5), as the
+        """The class of each sample: the largest output (one output: 1 when > 0.5), as the
         model's class names (ints when every name is one) when it has them, else as indices."""
         out = self.predict(x, batch_size)
-        indices = (out[:, 0] >= 0.5).astype(np.intp) if out.shape[1] == 1 else out.argmax(axis=1)
+        indices = (out[:, 0] > 0.5).astype(np.intp) if out.shape[1] == 1 else out.argmax(axis=1)
         return labels_of(indices, self._m.class_names if self._m.task != "multilabel" else [])
 
     def _inputs(self, x, name="x"):
@@ -206,6 +206,23 @@ class Sequential:
     def to_bytes(self):
         """The model file's bytes."""
         return self._m.to_bytes()
+
+    def export_onnx(self, path, opset=17, class_output=None):
+        """Writes the network as an ONNX file (docs/deploy.md): input "input" (batch, inputs),
+        output "output" and, for a classifier (or class_output=True), "class". Checked by the
+        ONNX checker before it is written, atomically."""
+        self._m.export_onnx(str(path), int(opset), class_output)
+
+    def export_c(self, path, header=None, prefix="model", quantize=None, class_function=None):
+        """Writes the network as one dependency-free C99 file (docs/deploy.md) with
+        PREFIX_predict(const float *x, float *y) and, for a classifier, PREFIX_predict_class;
+        header: also write a header declaring them; quantize="int8": int8 weights."""
+        self._m.export_c(str(path), "" if header is None else str(header), prefix,
+                         "none" if quantize is None else quantize, class_function)
+
+    def predict_int8(self, x):
+        """The outputs of the int8 C export (export_c(quantize="int8")) for x, computed here."""
+        return self._m.predict_int8(self._inputs(x))
 
     def __getstate__(self):
         if self._m.compiled:

@@ -10,6 +10,8 @@
 #include "bindings.hpp"
 #include "fathom/core/error.hpp"
 #include "fathom/data/scaling.hpp"
+#include "fathom/deploy/c_source.hpp"
+#include "fathom/deploy/onnx.hpp"
 #include "fathom/io/model_file.hpp"
 #include "fathom/nn/dense.hpp"
 #include "fathom/train/callbacks.hpp"
@@ -256,6 +258,41 @@ void bind_model(py::module_& m) {
           "save", [](const Sequential& model, const std::string& path) { save_model(model, path); },
           py::arg("path"))
       .def("to_bytes", [](const Sequential& model) { return py::bytes(model_bytes(model)); })
+      .def(
+          "export_onnx",
+          [](const Sequential& model, const std::string& path, int opset, std::optional<bool> class_output) {
+            OnnxExportOptions options;
+            options.opset = opset;
+            options.class_output = class_output;
+            export_onnx(model, path, options);
+          },
+          py::arg("path"), py::arg("opset"), py::arg("class_output"))
+      .def(
+          "export_c",
+          [](const Sequential& model, const std::string& path, const std::string& header,
+             const std::string& prefix, const std::string& quantize, std::optional<bool> class_function) {
+            require(quantize == "none" || quantize == "int8",
+                    "quantize must be None or \"int8\", not \"" + quantize + "\"");
+            CExportOptions options;
+            options.prefix = prefix;
+            options.quantize = quantize == "int8" ? CQuantization::Int8 : CQuantization::None;
+            options.class_function = class_function;
+            export_c(model, path, header, options);
+          },
+          py::arg("path"), py::arg("header"), py::arg("prefix"), py::arg("quantize"),
+          py::arg("class_function"))
+      .def(
+          "predict_int8",
+          [](const Sequential& model, const py::array& x) {
+            const ConstMatrixView xv = samples_view(x, "x");
+            Matrix out;
+            {
+              py::gil_scoped_release release;
+              out = predict_int8(model, xv);
+            }
+            return to_samples_array(std::move(out));
+          },
+          py::arg("x"))
       .def_static(
           "load", [](const std::string& path) { return load_model(path); }, py::arg("path"))
       .def_static(
