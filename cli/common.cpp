@@ -253,11 +253,7 @@ void check_loss_fits_output(const std::string& loss, const LayerSpec& output) {
 
 Task infer_task(const std::string& flag, const LayerSpec& output, const std::string& loss) {
   if (!flag.empty()) return parse_task(flag);
-  if (output.activation.kind() == ActivationKind::Softmax || loss == "cce") return Task::Classify;
-  if (output.activation.kind() == ActivationKind::Sigmoid || loss == "bce") {
-    return output.units == 1 ? Task::Classify : Task::Multilabel;
-  }
-  return Task::Regress;
+  return parse_task(implied_task(output.activation, output.units, loss));
 }
 
 void add_data_flags(CLI::App& app, DataArgs& args, bool with_target) {
@@ -404,12 +400,8 @@ void apply_on_resume(const OptimizerArgs& a, Optimizer& saved) {
 // The task a saved model solves: as `fathom train` recorded it, or, for a model saved by a
 // program of one's own without it, inferred from the output layer and loss as train would.
 Task model_task(const Sequential& model) {
-  if (model.info.task.empty()) {
-    return infer_task("", LayerSpec{model.output_dim(), model.output_activation(), true},
-                      model.loss().name());
-  }
   try {
-    return parse_task(model.info.task);
+    return parse_task(model.task());
   } catch (const UsageError&) {
     throw FileError("the model's task \"" + model.info.task + "\" is not classify, multilabel or regress");
   }

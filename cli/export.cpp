@@ -7,6 +7,8 @@
 #include <iostream>
 #include <memory>
 #include <sstream>
+#include <utility>
+#include <vector>
 
 #include "common.hpp"
 #include "fathom/deploy/c_source.hpp"
@@ -62,8 +64,31 @@ std::string int8_report(const Sequential& model, const DataArgs& args) {
   return out.str();
 }
 
+// Whether two paths name one file, whether or not it exists yet ("x.c" and "./x.c").
+bool same_file(const std::string& a, const std::string& b) {
+  namespace fs = std::filesystem;
+  return fs::weakly_canonical(fs::absolute(a)) == fs::weakly_canonical(fs::absolute(b));
+}
+
 int run_export(const ExportArgs& args) {
   if (args.onnx.empty() && args.c.empty()) throw UsageError("export needs --onnx FILE, --c FILE or both");
+  if (!args.data.spec.empty() && args.quantize != "int8") {
+    throw UsageError(
+        "--data is the test data on which --quantize int8 reports its accuracy cost; "
+        "without --quantize int8 there is nothing to measure");
+  }
+  // Two flags naming one file would leave only the last one written.
+  const std::vector<std::pair<std::string, std::string>> outputs = {
+      {"--onnx", args.onnx}, {"--c", args.c}, {"--c-header", args.header}};
+  for (std::size_t i = 0; i < outputs.size(); ++i) {
+    for (std::size_t j = i + 1; j < outputs.size(); ++j) {
+      if (!outputs[i].second.empty() && !outputs[j].second.empty() &&
+          same_file(outputs[i].second, outputs[j].second)) {
+        throw UsageError(outputs[i].first + " and " + outputs[j].first + " name the same file, " +
+                         outputs[j].second);
+      }
+    }
+  }
   check_outputs({args.onnx, args.c, args.header}, args.force);
   const Sequential model = load_model(args.model);
   const bool classifier = model_task(model) == Task::Classify;

@@ -135,9 +135,11 @@ TEST(CExport, Int8CostsAtMostHalfAPointOnFashionMnist) {
 
 TEST(CExport, SourceIsPlainC) {
   Sequential m = case_model(Activation("relu"), true, "softmax", 8);
+  m.info.feature_names = {"0", "1", "2", "3", "4"};
   m.info.class_names = {"a\"b", "c*/d", "\xc3\xa9t\xc3\xa9"};  // a quote, a comment end, UTF-8
   const CSource s = c_source(m, {.prefix = "iris", .header_name = "iris.h"});
   EXPECT_NE(s.source.find("#include <math.h>\n#include \"iris.h\""), std::string::npos);
+  EXPECT_NE(s.source.find(" * Inputs: x[0] 0 x[1] 1 x[2] 2 x[3] 3 x[4] 4\n"), std::string::npos);
   EXPECT_NE(s.source.find("/* dense_1: dense 7 relu */"), std::string::npos);
   EXPECT_NE(s.source.find("/* dropout_1: dropout, the identity at inference */"), std::string::npos);
   EXPECT_NE(s.source.find("void iris_predict(const float *x, float *y) {"), std::string::npos);
@@ -158,6 +160,49 @@ TEST(CExport, SourceIsPlainC) {
   EXPECT_NE(r.source.find("model_target_mean[i]"), std::string::npos);
 }
 
+// Names that could end a comment or break an #include: the file still compiles under -Werror.
+TEST(CExport, OddNamesStillCompile) {
+  const fathom::testing::ScratchDir dir;
+  Sequential m(3, 2);
+  m.add(Dense(DenseOptions{.units = 4, .activation = "relu", .name = "a */ int evil; /* b\nc"}));
+  m.add(Dense(DenseOptions{.units = 2,
+                           .activation = "softmax",
+                           .name = "/* ?"
+                                   "?= \\"}));
+  m.compile({.loss = "cce", .optimizer = "sgd"});
+  m.info.task = "classify";
+  m.info.feature_names = {"x */ y", "é", "/*"};
+  const Matrix x = case_inputs(3, 20, 3, true);
+  for (const std::string header : {"why?.h", "caf\xc3\xa9.h"}) {
+    const std::filesystem::path d = dir.path() / (header == "why?.h" ? "q" : "u");
+    std::filesystem::create_directories(d);
+    export_c(m, (d / "m.c").string(), (d / header).string(), {.prefix = "m"});
+    EXPECT_EQ(shell("cd '" + d.string() + "' && '" + FATHOM_GCC +
+                    "' -std=c99 -Wall -Wextra -Werror -pedantic -c m.c"),
+              0)
+        << header;
+  }
+  const CRun run = compile_and_run(dir.path() / "run", m, x, CQuantization::Int8, FATHOM_CLANG);
+  expect_close(view(run.outputs), view(predict_int8(m, x)), 1e-5, 1e-6, "odd names, int8");
+}
+
+// Inputs so small that 127 / max would overflow are quantized as all 0, alike in C and C++ (UBSan
+// would catch a float-to-int conversion of inf in the mirror).
+TEST(CExport, TinyInputsQuantizeToZero) {
+  const fathom::testing::ScratchDir dir;
+  Sequential m(4, 3);
+  m.add(Dense(3, "tanh"));
+  m.add(Dense(2, "linear"));
+  m.compile({});
+  Matrix x = Matrix::Constant(4, 3, 1e-37f);
+  x(0, 1) = -2e-38f;
+  x.col(2).setZero();
+  const Matrix want = predict_int8(m, x);
+  EXPECT_TRUE(want.allFinite());
+  const CRun run = compile_and_run(dir.path() / "run", m, x, CQuantization::Int8, FATHOM_GCC);
+  expect_close(view(run.outputs), view(want), 1e-5, 1e-6, "tiny inputs");
+}
+
 TEST(CExport, BadRequestsAreRefused) {
   const Sequential m = case_model(Activation("sigmoid"), false, "softmax", 10);
   for (const char* prefix : {"", "9lives", "my-model", "a b"}) {
@@ -172,6 +217,10 @@ TEST(CExport, BadRequestsAreRefused) {
       export_c(m, (dir.path() / "m.c").string(), (dir.path() / "m.h").string(), {.header_name = "other.h"}),
       InvalidArgument);
   EXPECT_FALSE(std::filesystem::exists(dir.path() / "m.c"));
+  EXPECT_THROW(export_c(m, (dir.path() / "m.c").string(), (dir.path() / "./m.c").string()), InvalidArgument);
+  // An unwritable .c destination: the header is not written either.
+  EXPECT_THROW(export_c(m, (dir.path() / "no/such/m.c").string(), (dir.path() / "m.h").string()), FileError);
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "m.h"));
   // int8 sums of 127 · 127 · inputs must fit 32 bits.
   Sequential wide(140000);
   wide.add(Dense(1));

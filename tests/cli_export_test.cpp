@@ -136,6 +136,10 @@ TEST_F(CliExport, MistakesAreUsageErrorsThatWriteNothing) {
       {"export --model m.fathom --onxx x.onnx", "unknown flag --onxx (did you mean --onnx?)", 2},
       {"export --model missing.fathom --onnx x.onnx", "missing.fathom", 3},
       {"export --model m.fathom --onnx nowhere/x.onnx", "nowhere/x.onnx", 3},
+      {"export --model m.fathom --c x.c --c-header ./x.c", "--c and --c-header name the same file", 2},
+      {"export --model m.fathom --onnx x.c --c x.c", "--onnx and --c name the same file", 2},
+      {"export --model m.fathom --onnx x.onnx --data " + kIris,
+       "--data is the test data on which --quantize int8", 2},
       // The ONNX file is not written when the C export is refused.
       {"export --model m.fathom --onnx x.onnx --c x.c --prefix my-model", "is not a C identifier", 2},
   };

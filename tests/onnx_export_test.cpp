@@ -5,6 +5,7 @@
 #include <onnx/onnx_pb.h>
 
 #include <filesystem>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "deploy_cases.hpp"
@@ -126,7 +127,7 @@ TEST(OnnxExport, GraphIsTheLayersInOrder) {
   const ConstMatrixView W = std::as_const(m).parameters().value(dense.W_ref());
   int kernels_seen = 0;
   for (const auto& t : p.graph().initializer()) {
-    if (t.name() != "dense_1/kernel") continue;
+    if (t.name() != "layers/dense_1/kernel") continue;
     ++kernels_seen;
     ASSERT_EQ(t.dims_size(), 2);
     EXPECT_EQ(t.dims(0), W.cols());
@@ -163,6 +164,42 @@ TEST(OnnxExport, BadRequestsFailBeforeWriting) {
   std::ofstream(path) << "old";
   export_onnx(m, path);
   EXPECT_EQ(read_file(path), onnx_bytes(m));
+}
+
+// Layer names are the user's: ones named like the graph's own tensors ("class", "const") and
+// names with slashes and quotes still give a valid graph.
+TEST(OnnxExport, AnyLayerNamesGiveAValidGraph) {
+  Sequential m(3, 4);
+  m.add(Dense(DenseOptions{.units = 4, .activation = "relu", .name = "class"}));
+  m.add(Dense(DenseOptions{.units = 4, .activation = "tanh", .name = "const"}));
+  m.add(Dense(DenseOptions{.units = 1, .activation = "sigmoid", .name = "a/b \"c\" */"}));
+  m.compile({.loss = "bce", .optimizer = "sgd"});
+  m.info.task = "classify";
+  const onnx::ModelProto p = parse(onnx_bytes(m));
+  EXPECT_EQ(p.graph().output_size(), 2);
+  EXPECT_EQ(p.graph().node(0).output(0), "layers/class/pre_activation");
+  EXPECT_EQ(p.graph().node(2).output(0), "layers/const/pre_activation");
+}
+
+// A model whose weights hold NaN or Inf is refused, as save_model refuses it.
+TEST(OnnxExport, NonFiniteWeightsAreRefused) {
+  Sequential m = case_model(Activation("relu"), false, "softmax", 6);
+  m.parameters().values()[3] = std::numeric_limits<float>::quiet_NaN();
+  EXPECT_THROW(onnx_bytes(m), DivergedError);
+  EXPECT_THROW(c_source(m), DivergedError);
+  EXPECT_THROW(predict_int8(m, case_inputs(kCaseFeatures, 2, 1)), DivergedError);
+}
+
+// The class output by default for a classifier whose task was not recorded (a Python fit on
+// one-hot targets), as the command line decides it.
+TEST(OnnxExport, ClassOutputFollowsTheImpliedTask) {
+  Sequential m = case_model(Activation("relu"), false, "softmax", 7);
+  m.info.task = "";
+  EXPECT_EQ(m.task(), "classify");
+  EXPECT_EQ(parse(onnx_bytes(m)).graph().output_size(), 2);
+  Sequential r = case_model(Activation("relu"), false, "regress", 8);
+  r.info.task = "";
+  EXPECT_EQ(parse(onnx_bytes(r)).graph().output_size(), 1);
 }
 
 // ONNX's Python checker (python3-onnx) with its full check (shape inference) on exported files.

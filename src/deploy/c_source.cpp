@@ -6,8 +6,11 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <filesystem>
 #include <sstream>
 
+#include "c_text.hpp"
+#include "exportable.hpp"
 #include "fathom/core/error.hpp"
 #include "fathom/nn/dense.hpp"
 #include "fathom/nn/dropout.hpp"
@@ -18,106 +21,7 @@ namespace fathom {
 
 namespace {
 
-using detail::Int8Dense;
-
-// A float as a C literal that reads back to the same float ("1.0f", "-2.5e-07f").
-std::string c_float(float value) {
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%.9g", double(value));
-  std::string s = buf;
-  if (s.find_first_of(".e") == std::string::npos) s += ".0";
-  return s + "f";
-}
-
-// Text as a C string literal: printable ASCII as is, the rest as octal escapes.
-std::string c_string(const std::string& text) {
-  std::string out = "\"";
-  for (const char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += ch;
-    } else if (c >= 0x20 && c < 0x7f && c != '?') {  // '?' escaped: no trigraphs
-      out += ch;
-    } else {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\%03o", unsigned(c));
-      out += buf;
-    }
-  }
-  return out + "\"";
-}
-
-// A user's name inside a /* comment */: no comment end, no line break.
-std::string comment_safe(std::string text) {
-  for (char& c : text)
-    if (c == '\n' || c == '\r' || static_cast<unsigned char>(c) < 0x20) c = ' ';
-  for (std::size_t p; (p = text.find("*/")) != std::string::npos;) text.replace(p, 2, "* /");
-  return text;
-}
-
-bool is_c_identifier(const std::string& s) {
-  if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0]))) return false;
-  return std::all_of(s.begin(), s.end(),
-                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
-}
-
-std::string upper(std::string s) {
-  for (char& c : s) c = char(std::toupper(static_cast<unsigned char>(c)));
-  return s;
-}
-
-// φ(v) as a C expression of `v` (element-wise activations).
-std::string activation_expression(const Activation& a) {
-  switch (a.kind()) {
-    case ActivationKind::Linear:
-      return "v";
-    case ActivationKind::Step:
-      return "v > 0.0f ? 1.0f : 0.0f";
-    case ActivationKind::Sigmoid:
-      return "1.0f / (1.0f + expf(-v))";
-    case ActivationKind::Tanh:
-      return "tanhf(v)";
-    case ActivationKind::Relu:
-      return "v > 0.0f ? v : 0.0f";
-    case ActivationKind::LeakyRelu:
-      return "v > 0.0f ? v : " + c_float(a.alpha()) + " * v";
-    case ActivationKind::Elu:
-      return "v > 0.0f ? v : " + c_float(a.alpha()) + " * expm1f(v)";
-    case ActivationKind::Gelu:
-      return "0.5f * v * (1.0f + erff(v * " + c_float(0.70710678118654752440f) + "))";
-    case ActivationKind::Softplus:
-      return "(v > 0.0f ? v : 0.0f) + log1pf(expf(-fabsf(v)))";
-    case ActivationKind::Gaussian:
-      return "expf(-v * v)";
-    case ActivationKind::Softmax:
-      break;
-  }
-  throw InvalidArgument("C export: activation " + a.name() + " is not element-wise");
-}
-
-// The values of `name[n] = {` and the closing brace, eight (floats) or sixteen (int8) to a line.
-template <class T, class F>
-void write_values(std::ostream& out, const T* values, std::size_t n, std::size_t per_line, F format) {
-  for (std::size_t i = 0; i < n; ++i) {
-    out << (i % per_line == 0 ? "\n  " : " ") << format(values[i]) << (i + 1 < n ? "," : "");
-  }
-  out << "\n};\n";
-}
-// The same for `name[rows][cols] = {`: one braced row per unit.
-template <class T, class F>
-void write_rows(std::ostream& out, const T* values, std::size_t rows, std::size_t cols, std::size_t per_line,
-                F format) {
-  for (std::size_t r = 0; r < rows; ++r) {
-    out << "\n  {";
-    for (std::size_t i = 0; i < cols; ++i) {
-      if (i > 0) out << (i % per_line == 0 ? ",\n   " : ", ");
-      out << format(values[r * cols + i]);
-    }
-    out << (r + 1 < rows ? "}," : "}");
-  }
-  out << "\n};\n";
-}
+using namespace detail;
 
 class Writer {
  public:
@@ -131,7 +35,7 @@ class Writer {
     c << "#include <math.h>\n";
     if (options_.quantize == CQuantization::Int8) c << "#include <stdint.h>\n";
     if (!options_.header_name.empty()) {
-      c << "#include " << c_string(options_.header_name) << "\n\n";
+      c << "#include \"" << options_.header_name << "\"\n\n";  // verbatim: #include decodes no escapes
     } else {
       c << "\n" << declarations();
     }
@@ -168,13 +72,12 @@ class Writer {
 
   // Checks the layers and writes their arrays.
   void plan() {
-    require(model_.compiled(), "C export: the model is not compiled (it has no weights yet)");
+    require_exportable(model_, "C export");
     require(is_c_identifier(p_),
             "C export: the prefix \"" + p_ + "\" is not a C identifier (letters, digits and _)");
     require(options_.header_name.find_first_of("\"\n\r\\") == std::string::npos,
             "C export: the header name \"" + options_.header_name + "\" cannot be #included");
-    classifier_ = options_.class_function.value_or(model_.info.task == "classify");
-    width_ = model_.input_dim();
+    classifier_ = options_.class_function.value_or(model_.task() == "classify");
     const Parameters& params = model_.parameters();
     for (std::size_t i = 0; i < model_.layer_count(); ++i) {
       const Layer& layer = model_.layer(i);
@@ -184,6 +87,7 @@ class Writer {
                 {}};
       width_ = std::max(width_, layer.output_dim());
       if (const auto* dense = dynamic_cast<const Dense*>(&layer)) {
+        widest_dense_input_ = std::max(widest_dense_input_, layer.input_dim());
         const ConstMatrixView W = params.value(dense->W_ref());
         const auto units = std::size_t(W.rows()), inputs = std::size_t(W.cols());
         std::ostringstream dims_text;  // (not "[" + ...: GCC 12 warns falsely of overlapping memcpy there)
@@ -238,6 +142,19 @@ class Writer {
       << " * Written by `fathom export`; needs no library but <math.h> (link with -lm).\n * Layers:\n";
     for (const Step& s : steps_)
       b << " *   " << comment_safe(s.name) << ": " << comment_safe(s.layer->describe()) << "\n";
+    const std::vector<std::string>& features = model_.info.feature_names;
+    if (!features.empty()) {
+      // The inputs in order, as x[0], x[1], ... (the first and last few of a long list).
+      b << " * Inputs:";
+      for (std::size_t i = 0; i < features.size(); ++i) {
+        if (features.size() > 12 && i == 6) {
+          b << " ...";
+          i = features.size() - 4;
+        }
+        b << (i % 6 == 0 && i > 0 ? "\n *  " : "") << " x[" << i << "] " << comment_safe(features[i]);
+      }
+      b << "\n";
+    }
     if (model_.info.target_scaling.enabled())
       b << " *   outputs mapped back to the targets' units (o * sd + mean)\n";
     b << " */\n";
@@ -280,7 +197,7 @@ class Writer {
         << "      const float t = fabsf(" << in << "[i]);\n"
         << "      if (t > max_abs) max_abs = t;\n"
         << "    }\n"
-        << "    if (max_abs > 0.0f) {\n"
+        << "    if (max_abs > " << c_float(kInt8SmallestInput) << ") {  /* smaller: taken as all 0 */\n"
         << "      const float inverse = 127.0f / max_abs;\n"
         << "      input_scale = max_abs / 127.0f;\n"
         << "      for (i = 0; i < " << inputs << "; ++i) {\n"
@@ -363,7 +280,7 @@ class Writer {
     if (used_a) f << "  float a[" << width_ << "];\n";
     if (used_b) f << "  float b[" << width_ << "];\n";
     if (dense_seen && options_.quantize == CQuantization::Int8) {
-      f << "  int8_t q[" << width_ << "];\n"
+      f << "  int8_t q[" << widest_dense_input_ << "];\n"
         << "  int32_t sum[" << width_ << "];\n";
     }
     f << (dense_seen ? "  int i, u;\n" : "  int i;\n") << body.str() << "}\n";
@@ -393,7 +310,8 @@ class Writer {
   const CExportOptions& options_;
   const std::string& p_;
   bool classifier_ = false;
-  Index width_ = 0;
+  Index width_ = 0;               // the widest layer output: the buffers a and b
+  Index widest_dense_input_ = 0;  // int8: the quantized inputs q
   std::vector<Step> steps_;
   std::ostringstream arrays_;
 };
@@ -418,6 +336,14 @@ void export_c(const Sequential& model, const std::string& c_path, const std::str
                 options.header_name + "\"");
   }
   const CSource source = c_source(model, options);
+  // Both destinations are checked before either is written, so a refused one writes nothing.
+  if (!header_path.empty()) {
+    namespace fs = std::filesystem;
+    require(fs::weakly_canonical(fs::absolute(header_path)) != fs::weakly_canonical(fs::absolute(c_path)),
+            "C export: the header and the .c file are both " + c_path);
+    check_writable_destination(header_path, write);
+  }
+  check_writable_destination(c_path, write);
   if (!header_path.empty()) write_file_atomic(header_path, source.header, write);
   write_file_atomic(c_path, source.source, write);
 }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "exportable.hpp"
 #include "fathom/core/error.hpp"
 #include "fathom/deploy/c_source.hpp"
 #include "fathom/nn/dense.hpp"
@@ -34,8 +35,26 @@ Int8Dense quantize_weights(ConstMatrixView W) {
 
 using namespace detail;
 
+namespace {
+
+// Softmax in the C code's order: the max, then e^(v − max) summed left to right, then one
+// multiplication by the sum's inverse (nn/activation's vectorized softmax rounds differently).
+void softmax_as_c(const float* v, float* y, Index n) {
+  float max = v[0], sum = 0.0f;
+  for (Index u = 1; u < n; ++u)
+    if (v[u] > max) max = v[u];
+  for (Index u = 0; u < n; ++u) {
+    y[u] = std::exp(v[u] - max);
+    sum += y[u];
+  }
+  const float inverse = 1.0f / sum;
+  for (Index u = 0; u < n; ++u) y[u] *= inverse;
+}
+
+}  // namespace
+
 Matrix predict_int8(const Sequential& model, ConstMatrixView x) {
-  require(model.compiled(), "predict_int8: the model is not compiled");
+  require_exportable(model, "predict_int8");
   require<ShapeError>(x.rows() == model.input_dim(),
                       "predict_int8: the data has " + std::to_string(x.rows()) +
                           " features per sample, the model " + std::to_string(model.input_dim()));
@@ -68,7 +87,7 @@ Matrix predict_int8(const Sequential& model, ConstMatrixView x) {
         float max_abs = 0;
         for (Index i = 0; i < in; ++i) max_abs = std::max(max_abs, std::fabs(a[std::size_t(i)]));
         float input_scale = 0;
-        if (max_abs > 0) {
+        if (max_abs > kInt8SmallestInput) {
           const float inverse = float(kInt8Max) / max_abs;
           input_scale = max_abs / float(kInt8Max);
           for (Index i = 0; i < in; ++i) q[std::size_t(i)] = round_to_int(a[std::size_t(i)] * inverse);
@@ -86,7 +105,11 @@ Matrix predict_int8(const Sequential& model, ConstMatrixView x) {
         }
         for (Index u = 0; u < units; ++u)
           b[std::size_t(u)] = float(sums[std::size_t(u)]) * s + (bias ? bias[u] : 0.0f);
-        dense->activation().forward_raw(b.data(), a.data(), units);
+        if (dense->activation().kind() == ActivationKind::Softmax) {
+          softmax_as_c(b.data(), a.data(), units);
+        } else {
+          dense->activation().forward_raw(b.data(), a.data(), units);  // one scalar call per value, as C
+        }
       } else {
         require(dynamic_cast<const Dropout*>(&layer) != nullptr,
                 "predict_int8: layer type " + layer.type() + " has no int8 form");

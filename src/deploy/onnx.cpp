@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "exportable.hpp"
 #include "fathom/core/error.hpp"
 #include "fathom/nn/dense.hpp"
 #include "fathom/nn/dropout.hpp"
@@ -151,8 +152,11 @@ void add_activation(GraphBuilder& g, const Activation& activation, const std::st
                         " has no ONNX form");
 }
 
-std::string layer_name(const Layer& layer, std::size_t i) {
-  return layer.name().empty() ? layer.type() + "_" + std::to_string(i + 1) : layer.name();
+// The prefix of a layer's tensors: "layers/NAME" (Sequential keeps layer names unique), under
+// which no fixed name of the graph ("input", "output", "class/...", "targets/...", "const/...")
+// can fall.
+std::string layer_prefix(const Layer& layer, std::size_t i) {
+  return "layers/" + (layer.name().empty() ? layer.type() + "_" + std::to_string(i + 1) : layer.name());
 }
 
 // W (units × inputs, column-major) as ONNX's row-major [inputs, units]: the same bytes.
@@ -183,11 +187,11 @@ void add_list_metadata(onnx::ModelProto& m, const std::string& key, const std::v
 }
 
 bool wants_class_output(const Sequential& model, const OnnxExportOptions& options) {
-  return options.class_output.value_or(model.info.task == "classify");
+  return options.class_output.value_or(model.task() == "classify");
 }
 
 onnx::ModelProto build_model(const Sequential& model, const OnnxExportOptions& options) {
-  require(model.compiled(), "ONNX export: the model is not compiled (it has no weights yet)");
+  detail::require_exportable(model, "ONNX export");
   require(options.opset >= kOnnxOpsetMin && options.opset <= kOnnxOpsetMax,
           "ONNX export: opset " + std::to_string(options.opset) + " is not supported (" +
               std::to_string(kOnnxOpsetMin) + " to " + std::to_string(kOnnxOpsetMax) + ")");
@@ -206,7 +210,7 @@ onnx::ModelProto build_model(const Sequential& model, const OnnxExportOptions& o
   const Parameters& params = model.parameters();
   for (std::size_t i = 0; i < model.layer_count(); ++i) {
     const Layer& layer = model.layer(i);
-    const std::string name = layer_name(layer, i);
+    const std::string name = layer_prefix(layer, i);
     if (const auto* dense = dynamic_cast<const Dense*>(&layer)) {
       const ConstMatrixView W = params.value(dense->W_ref());
       std::vector<std::string> extra{g.constant(name + "/kernel", {W.cols(), W.rows()}, kernel_values(W))};

@@ -36,7 +36,7 @@ struct CExportOptions {
   // its own functions and constants).
   std::string header_name = "";
   CQuantization quantize = CQuantization::None;
-  // Adds PREFIX_predict_class. Unset: for a model whose task is "classify" (model.info).
+  // Adds PREFIX_predict_class. Unset: for a classifier (model.task() is "classify").
   std::optional<bool> class_function = std::nullopt;
 };
 
@@ -46,10 +46,12 @@ struct CSource {
 };
 
 // Throws InvalidArgument for an uncompiled model, a prefix that is not a C identifier, a layer
-// C export does not know, or (int8) a layer so wide that its integer sums could overflow 32 bits.
+// C export does not know, or (int8) a layer so wide that its integer sums could overflow 32 bits;
+// DivergedError for NaN/Inf weights or scaling.
 CSource c_source(const Sequential& model, const CExportOptions& options = {});
 // c_source written atomically to c_path and, when header_path is not empty, header_path (whose
-// file name options.header_name must then be, or is set to when empty).
+// file name options.header_name must then be, or is set to when empty). Both destinations are
+// checked before either file is written.
 void export_c(const Sequential& model, const std::string& c_path, const std::string& header_path = "",
               CExportOptions options = {}, const WriteOptions& write = {});
 

@@ -2,7 +2,7 @@
 // other ONNX runtime can run. Built with the ONNX project's own library (its generated protobuf
 // classes) and checked by its checker and strict shape inference before a byte is written.
 //
-// The graph, one node group per layer:
+// The graph, one node group per layer, its tensors named "layers/LAYER_NAME/...":
 //   input "input": float [batch, inputs], the batch dimension left dynamic ("batch")
 //   Normalization  Sub(offset), Mul(scale)               (fathom's own arithmetic, in its order)
 //   Dense          Gemm(kernel [inputs, units], bias), then the activation's ops:
@@ -30,8 +30,8 @@ struct OnnxExportOptions {
   // The ai.onnx opset the graph declares: 13 to 17 (every op used means the same in all of
   // them; 17 is the newest that the ONNX library fathom builds with knows).
   int opset = 17;
-  // Adds the "class" output. Unset: for a model whose task is "classify" (as `fathom train`
-  // records it in model.info).
+  // Adds the "class" output. Unset: for a classifier (model.task() is "classify": as `fathom
+  // train` records it, else as the output layer and loss imply).
   std::optional<bool> class_output = std::nullopt;
   WriteOptions write = {};
 };
@@ -39,8 +39,8 @@ struct OnnxExportOptions {
 inline constexpr int kOnnxOpsetMin = 13, kOnnxOpsetMax = 17;
 
 // The serialized ModelProto, checked. Throws InvalidArgument for an uncompiled model, a layer
-// ONNX cannot express, or an opset outside [13, 17]; Error if the ONNX checker rejects the graph
-// (a fathom bug, reported rather than written).
+// ONNX cannot express, or an opset outside [13, 17]; DivergedError for NaN/Inf weights or
+// scaling; Error if the ONNX checker rejects the graph (a fathom bug, reported rather than written).
 std::string onnx_bytes(const Sequential& model, const OnnxExportOptions& options = {});
 // onnx_bytes written atomically to path (write_file_atomic).
 void export_onnx(const Sequential& model, const std::string& path, const OnnxExportOptions& options = {});

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "fathom/core/matrix.hpp"
+#include "fathom/nn/activation.hpp"
 #include "fathom/train/target_scaling.hpp"
 
 namespace fathom {
@@ -33,5 +34,11 @@ struct ModelInfo {
   // after which it stopped and the epoch whose weights it restored; −1 when none.
   int stopped_epoch = -1, restored_epoch = -1;
 };
+
+// The task an output layer and loss imply when none is recorded: "classify" for a softmax output
+// or the cce loss, and for one sigmoid (or bce) output; "multilabel" for several sigmoid (or bce)
+// outputs; "regress" otherwise. The one rule behind `fathom train`'s default task, ModelInfo's
+// empty task, and the exports' class outputs.
+std::string implied_task(const Activation& output, Index units, const std::string& loss);
 
 }  // namespace fathom

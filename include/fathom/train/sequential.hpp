@@ -182,6 +182,10 @@ class Sequential {
   const Rng& rng() const { return rng_; }
   // The last layer's activation (linear if the model ends in a non-Dense layer).
   Activation output_activation() const;
+  // info.task when recorded, else the task the output layer and loss imply (implied_task).
+  std::string task() const {
+    return info.task.empty() ? implied_task(output_activation(), output_dim(), loss_.name()) : info.task;
+  }
 
   ModelInfo info;              // what the data was: written to and read from model files
   History history;             // appended to by every fit(), kept in the model file
