@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages fathom needs, configures and builds a Release build in build/, and
+# Installs the Debian packages fathom needs and, for the tests, ONNX Runtime from npm
+# (scripts/install-onnxruntime.sh), configures and builds a Release build in build/, and
 # installs the Python package (import fathom) into Debian's python3.
 # Idempotent: packages already present are not fetched again and the build is incremental.
 set -euo pipefail
