@@ -89,11 +89,13 @@ int run_export(const ExportArgs& args) {
       }
     }
   }
+  if (args.header == "-")
+    throw UsageError("--c-header needs a file name: the .c file #includes it by that name");
   check_outputs({args.onnx, args.c, args.header}, args.force);
+  // "-" writes that export to stdout (a pipe); what was written is then told on stderr.
+  std::ostream& say = args.onnx == "-" || args.c == "-" ? std::cerr : std::cout;
   const Sequential model = load_model(args.model);
   const bool classifier = model_task(model) == Task::Classify;
-  WriteOptions write;
-  write.replace_read_only = args.force;
   // Both exports are built (and checked) before either file is written: a refused one writes nothing.
   std::string onnx;
   if (!args.onnx.empty()) {
@@ -119,19 +121,19 @@ int run_export(const ExportArgs& args) {
   }
 
   if (!args.onnx.empty()) {
-    write_file_atomic(args.onnx, onnx, write);
-    std::cout << "wrote " << args.onnx << " (ONNX, opset " << args.opset << ", outputs \"output\""
-              << (classifier ? " and \"class\"" : "") << ")\n";
+    write_output(args.onnx, onnx, args.force);
+    say << "wrote " << args.onnx << " (ONNX, opset " << args.opset << ", outputs \"output\""
+        << (classifier ? " and \"class\"" : "") << ")\n";
   }
   if (!args.c.empty()) {
-    if (!args.header.empty()) write_file_atomic(args.header, c.header, write);
-    write_file_atomic(args.c, c.source, write);
-    std::cout << "wrote " << args.c << (args.header.empty() ? "" : " and " + args.header) << " (C99"
-              << (args.quantize == "int8" ? ", int8 weights" : "") << ": " << args.prefix << "_predict"
-              << (classifier ? ", " + args.prefix + "_predict_class" : "") << ")\n";
-    std::cout << report;
+    if (!args.header.empty()) write_output(args.header, c.header, args.force);
+    write_output(args.c, c.source, args.force);
+    say << "wrote " << args.c << (args.header.empty() ? "" : " and " + args.header) << " (C99"
+        << (args.quantize == "int8" ? ", int8 weights" : "") << ": " << args.prefix << "_predict"
+        << (classifier ? ", " + args.prefix + "_predict_class" : "") << ")\n";
+    say << report;
   }
-  std::cout << std::flush;
+  say << std::flush;
   return kOk;
 }
 
@@ -141,11 +143,11 @@ Command add_export(CLI::App& root) {
   auto* sub = root.add_subcommand("export", "A saved model as ONNX (--onnx) or as one C99 source file (--c)");
   auto args = std::make_shared<ExportArgs>();
   sub->add_option("--model", args->model, "model file (from fathom train --save)")->required();
-  sub->add_option("--onnx", args->onnx, "write the model as an ONNX file");
+  sub->add_option("--onnx", args->onnx, "write the model as an ONNX file (\"-\": stdout)");
   sub->add_option("--opset", args->opset, "the ONNX opset the file declares")
       ->check(CLI::Range(kOnnxOpsetMin, kOnnxOpsetMax))
       ->capture_default_str();
-  auto* c = sub->add_option("--c", args->c, "write the model as one C99 source file");
+  auto* c = sub->add_option("--c", args->c, "write the model as one C99 source file (\"-\": stdout)");
   sub->add_option("--c-header", args->header, "also write a C header declaring its functions (with --c)")
       ->needs(c);
   sub->add_option("--prefix", args->prefix, "the C names' prefix: PREFIX_predict, ... (with --c)")

@@ -122,6 +122,19 @@ TEST_F(CliExport, Int8ReportsItsAccuracyCost) {
   EXPECT_TRUE(contains(no_data.out, "give labelled test data (--data)")) << no_data.out;
 }
 
+// "-" writes to stdout, for a pipe; the report goes to stderr.
+TEST_F(CliExport, DashWritesToStdout) {
+  const CliResult onnx = run("export --model m.fathom --onnx -");
+  ASSERT_EQ(onnx.code, 0) << describe(onnx);
+  EXPECT_EQ(onnx.err, "wrote - (ONNX, opset 17, outputs \"output\" and \"class\")\n");
+  const CliResult file = run("export --model m.fathom --onnx m.onnx");
+  EXPECT_EQ(onnx.out, read_text(path("m.onnx")));
+  const CliResult c = run("export --model m.fathom --c - --prefix iris");
+  ASSERT_EQ(c.code, 0) << describe(c);
+  EXPECT_TRUE(contains(c.out, "void iris_predict(const float *x, float *y) {")) << c.out;
+  EXPECT_EQ(run("export --model m.fathom --c x.c --c-header -").code, 2);
+}
+
 TEST_F(CliExport, MistakesAreUsageErrorsThatWriteNothing) {
   struct Case {
     std::string args, message;
