@@ -1,5 +1,7 @@
 // int8 weights and predict_int8, the C++ mirror of the int8 C code (deploy/c_source.hpp): the
-// same operations in the same order, so its outputs are the exported function's.
+// same operations in the same order, so its outputs are the exported function's. Compiled with
+// -ffp-contract=off (CMakeLists.txt): no multiply-add here is fused, as none is in C99 compiled
+// without FMA (a C compiler allowed to fuse them may still differ in the last bits).
 #include "int8.hpp"
 
 #include <algorithm>
