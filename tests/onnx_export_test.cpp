@@ -188,6 +188,11 @@ TEST(OnnxExport, NonFiniteWeightsAreRefused) {
   EXPECT_THROW(onnx_bytes(m), DivergedError);
   EXPECT_THROW(c_source(m), DivergedError);
   EXPECT_THROW(predict_int8(m, case_inputs(kCaseFeatures, 2, 1)), DivergedError);
+  // NaN inputs, as predict refuses them.
+  const Sequential ok = case_model(Activation("relu"), false, "softmax", 6);
+  Matrix x = case_inputs(kCaseFeatures, 3, 1);
+  x(2, 1) = std::numeric_limits<float>::infinity();
+  EXPECT_THROW(predict_int8(ok, x), DataError);
 }
 
 // The class output by default for a classifier whose task was not recorded (a Python fit on

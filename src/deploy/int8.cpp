@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "../core/finite.hpp"
 #include "exportable.hpp"
 #include "fathom/core/error.hpp"
 #include "fathom/deploy/c_source.hpp"
@@ -60,6 +61,7 @@ Matrix predict_int8(const Sequential& model, ConstMatrixView x) {
   require<ShapeError>(x.rows() == model.input_dim(),
                       "predict_int8: the data has " + std::to_string(x.rows()) +
                           " features per sample, the model " + std::to_string(model.input_dim()));
+  detail::check_finite(x, "predict_int8", "x");  // as predict: a NaN would be cast to int below
   Index width = model.input_dim();
   std::vector<Int8Dense> weights(model.layer_count());
   for (std::size_t l = 0; l < model.layer_count(); ++l) {
