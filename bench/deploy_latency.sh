@@ -26,7 +26,8 @@ mkdir -p "$out/float" "$out/int8"
 build/fathom export --model "$out/fashion.fathom" --onnx "$out/fashion.onnx" \
   --c "$out/float/net.c" --c-header "$out/float/net.h" --prefix net
 build/fathom export --model "$out/fashion.fathom" --c "$out/int8/net.c" --c-header "$out/int8/net.h" \
-  --prefix net --quantize int8 --data "$test" | sed -n 's/^int8 weights/RESULT lib=c workload=int8_accuracy: int8 weights/p'
+  --prefix net --quantize int8 --data "$test" |
+  sed -n 's/^int8 weights on \([0-9]*\) samples.*accuracy \([0-9.]*\) % against \([0-9.]*\) % in float.*for \([0-9.]*\) % of the samples$/RESULT lib=c workload=int8_accuracy samples=\1 int8_accuracy_pct=\2 float_accuracy_pct=\3 same_class_pct=\4 config=fathom_export_quantize_int8/p'
 
 # The test images as float32 rows in [0, 1], as fathom reads them.
 /usr/bin/python3 - "$fashion/t10k-images-idx3-ubyte.gz" "$out/images.f32" <<'PY'
