@@ -63,7 +63,6 @@ class Writer {
     const Layer* layer;
     std::string name;  // the layer's name, for comments
     int index;         // 1-based, for the arrays' names
-    Int8Dense int8;    // int8 mode, Dense layers
   };
 
   std::string array(int index, const char* what) const {
@@ -81,10 +80,8 @@ class Writer {
     const Parameters& params = model_.parameters();
     for (std::size_t i = 0; i < model_.layer_count(); ++i) {
       const Layer& layer = model_.layer(i);
-      Step step{&layer,
-                layer.name().empty() ? layer.type() + "_" + std::to_string(i + 1) : layer.name(),
-                int(i + 1),
-                {}};
+      Step step{&layer, layer.name().empty() ? layer.type() + "_" + std::to_string(i + 1) : layer.name(),
+                int(i + 1)};
       width_ = std::max(width_, layer.output_dim());
       if (const auto* dense = dynamic_cast<const Dense*>(&layer)) {
         widest_dense_input_ = std::max(widest_dense_input_, layer.input_dim());
@@ -98,11 +95,11 @@ class Writer {
                   "C export: layer " + step.name + " has " + std::to_string(W.cols()) +
                       " inputs; int8 sums of more than " + std::to_string(detail::kInt8MaxInputs) +
                       " could overflow");
-          step.int8 = detail::quantize_weights(W);
-          arrays_ << "static const float " << array(step.index, "scale") << " = " << c_float(step.int8.scale)
+          const Int8Dense int8 = detail::quantize_weights(W);
+          arrays_ << "static const float " << array(step.index, "scale") << " = " << c_float(int8.scale)
                   << ";\n";
           arrays_ << "static const int8_t " << array(step.index, "weights") << dims << " = {";
-          write_rows(arrays_, step.int8.q.data(), inputs, units, 16,
+          write_rows(arrays_, int8.q.data(), inputs, units, 16,
                      [](std::int8_t v) { return std::to_string(int(v)); });
         } else {
           // W's column-major values are the C array [inputs][units]: row i holds input i's weights.
