@@ -124,6 +124,14 @@ inline void expect_close(ConstMatrixView got, ConstMatrixView want, double rtol,
                     << got.data()[worst_at] << " against " << want.data()[worst_at] << ")";
 }
 
+// Whether sample j's class is within rounding of another (one output: of the 0.5 threshold),
+// so that an exported runtime may fairly pick either; expected_class is fathom's pick.
+inline bool near_tie(const Matrix& outputs, Index j, Index expected_class) {
+  const auto sample = outputs.col(j);
+  if (outputs.rows() == 1) return std::fabs(sample(0) - 0.5f) < 1e-5f;
+  return (sample.array() > sample(expected_class) - 1e-5f).count() > 1;
+}
+
 // x (features × n, column-major) is n rows of features, row-major: the bytes ONNX and C expect.
 inline void write_floats(const std::string& path, const float* data, std::size_t n) {
   std::ofstream out(path, std::ios::binary);
