@@ -104,7 +104,7 @@ int run_cv(CvArgs& a) {
       const Dataset tr = columns(data, train_idx), va = columns(data, val_idx);
       auto model =
           build_model(t, {LayerSpec{width, Activation(a.activation)}, *output}, tr, task, tr.samples());
-      model->fit(tr.x, tr.y, {.epochs = t.epochs, .batch_size = t.batch_size});
+      model->fit(tr.x, tr.y, {.epochs = t.epochs, .batch_size = t.batch_size.value_or(0)});
       scores.push_back(model->evaluate(va.x, va.y).at(metric));
     }
     const double mean = std::accumulate(scores.begin(), scores.end(), 0.0) / double(scores.size());
@@ -124,7 +124,7 @@ int run_cv(CvArgs& a) {
   if (!t.save.empty()) {
     auto model = build_model(t, {LayerSpec{best_width, Activation(a.activation)}, *output}, data, task,
                              data.samples());
-    model->fit(data.x, data.y, {.epochs = t.epochs, .batch_size = t.batch_size});
+    model->fit(data.x, data.y, {.epochs = t.epochs, .batch_size = t.batch_size.value_or(0)});
     save_model(*model, t.save, {.replace_read_only = t.force});
     std::cerr << "trained " << best_width << " hidden units on all " << n << " samples; saved " << t.save
               << '\n';

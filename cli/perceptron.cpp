@@ -29,7 +29,7 @@ std::vector<std::string> unused_flags(const TrainArgs& a) {
   flag(!a.loss.empty(), "--loss");
   flag(a.dropout != defaults.dropout, "--dropout");
   flag(!a.init.empty(), "--init");
-  flag(a.batch_size != defaults.batch_size, "--batch-size");
+  flag(a.batch_size.has_value(), "--batch-size");
   flag(!a.validation_data.empty(), "--validation-data");
   flag(a.early_stopping != defaults.early_stopping, "--early-stopping");
   flag(!a.schedule.empty(), "--schedule");

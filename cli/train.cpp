@@ -99,7 +99,7 @@ int run_train(TrainArgs& args) {
     }
   }
   FitOptions fit{.epochs = args.epochs,
-                 .batch_size = args.batch_size,
+                 .batch_size = args.batch_size.value_or(0),
                  .validation_split = args.validation_data.empty() ? args.validation_split : 0.0,
                  .validation_x = setup.validation ? &setup.validation->x : nullptr,
                  .validation_y = setup.validation ? &setup.validation->y : nullptr,
@@ -121,6 +121,12 @@ int run_train(TrainArgs& args) {
       if (auto note = early_stopping_note(*early, monitor, args.early_stopping, run))
         std::cerr << *note << '\n';
     }
+    const Optimizer& optimizer = model.optimizer();
+    if (!optimizer.converged().empty() && !run.epochs.empty()) {
+      std::cerr << optimizer.name() << " converged at epoch " << run.epochs.back() + 1 << " ("
+                << optimizer.iterations() << " steps, " << optimizer.evaluations()
+                << " loss evaluations): " << optimizer.converged() << '\n';
+    }
     const bool standardized = model.info.target_scaling.enabled();
     const Index n_train = setup.train.samples() - (setup.validation ? 0 : setup.validation_samples);
     const Matrix fitted_x = setup.train.x.leftCols(n_train), fitted_y = setup.train.y.leftCols(n_train);
@@ -140,7 +146,7 @@ int run_train(TrainArgs& args) {
       trivial = trivial_predictor_warning(model, fitted_y, held_y, setup.task, held, title);
     }
     // Stopped early, the run has converged by definition; else it may have ended too soon.
-    if (!(early && early->stopped_epoch() >= 0)) {
+    if (!(early && early->stopped_epoch() >= 0) && optimizer.converged().empty()) {
       if (auto warning = still_improving_warning(run)) std::cerr << *warning << '\n';
     }
     if (trivial) std::cerr << *trivial << '\n';

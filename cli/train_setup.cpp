@@ -26,7 +26,9 @@ void add_train_flags(CLI::App& app, TrainArgs& a) {
   app.add_option("--dropout", a.dropout, "dropout rate after every hidden layer");
   app.add_option("--init", a.init, "kernel initializer, e.g. he_uniform, uniform(0.05)");
   app.add_option("--epochs", a.epochs, "number of epochs (default 20; 200 for the bundled Iris)");
-  app.add_option("--batch-size", a.batch_size, "samples per update: 1 = online, ≥ samples = full batch");
+  app.add_option("--batch-size", a.batch_size,
+                 "samples per update: 1 = online, ≥ samples = full batch (default 32; every sample for the "
+                 "full-batch optimizers rprop, irprop+, lbfgs, lm)");
   app.add_option("--validation-split", a.validation_split,
                  "hold out this fraction, chosen at random (fixed by --seed)");
   app.add_option("--validation-data", a.validation_data, "validate on this file instead");
@@ -389,15 +391,18 @@ TrainSetup prepare_training(TrainArgs& args) {
     if (args.data.targets.empty()) args.data.targets = {"species"};
     if (args.layers.empty()) args.layers = "8:tanh,3:softmax";
     if (args.epochs == 0) args.epochs = 200;
-    if (!args.optimizer.lr) args.optimizer.lr = 0.01;
+    // A faster rate than the optimizers' defaults for this small set; the full-batch rules have
+    // none, or (lbfgs) a step scale that should stay 1.
+    const std::string optimizer = args.optimizer.name.empty() ? "adam" : args.optimizer.name;
+    if (!args.optimizer.lr && !make_optimizer(optimizer)->full_batch()) args.optimizer.lr = 0.01;
     if (args.validation_split == 0 && args.validation_data.empty()) args.validation_split = 0.2;
     if (!args.quiet)
       std::cerr << "no --data: training the bundled Iris data set (" << args.data.spec << ")\n";
   }
   if (args.epochs == 0) args.epochs = 20;
   if (args.epochs < 1) throw UsageError("--epochs must be >= 1, got " + std::to_string(args.epochs));
-  if (args.batch_size < 1)
-    throw UsageError("--batch-size must be >= 1, got " + std::to_string(args.batch_size));
+  if (args.batch_size && *args.batch_size < 1)
+    throw UsageError("--batch-size must be >= 1, got " + std::to_string(*args.batch_size));
   if (args.validation_split < 0 || args.validation_split >= 1) {
     throw UsageError("--validation-split must be in [0, 1), got " + std::to_string(args.validation_split));
   }

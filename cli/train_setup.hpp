@@ -18,8 +18,8 @@ struct TrainArgs {
   OptimizerArgs optimizer;
   double dropout = 0;
   std::string init;
-  int epochs = 0;  // 0: 200 for the bundled Iris, else 20 (cv: 50)
-  Index batch_size = 32;
+  int epochs = 0;                   // 0: 200 for the bundled Iris, else 20 (cv: 50)
+  std::optional<Index> batch_size;  // unset: 32, or every sample for a full-batch optimizer
   double validation_split = 0;
   std::string validation_data;
   int early_stopping = 0;

@@ -86,8 +86,8 @@ TEST(BadInput, NonFiniteDataInALaterPredictBatch) {
 TEST(BadInput, InvalidHyperparameters) {
   auto model = small_model();
   const Matrix x = Matrix::Zero(3, 5), y = Matrix::Zero(2, 5);
-  expect_error<InvalidArgument>([&] { model.fit(x, y, {.batch_size = 0}); },
-                                "batch_size must be >= 1, got 0");
+  expect_error<InvalidArgument>([&] { model.fit(x, y, {.batch_size = -1}); },
+                                "batch_size must be >= 1 (or 0 for the default), got -1");
   expect_error<InvalidArgument>([&] { model.fit(x, y, {.epochs = 0}); }, "epochs must be >= 1");
   expect_error<InvalidArgument>([&] { model.fit(x, y, {.validation_split = 1.0}); }, "validation_split");
   expect_error<InvalidArgument>([&] { SGD({.learning_rate = 0}); }, "learning_rate");

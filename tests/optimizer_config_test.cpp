@@ -60,7 +60,8 @@ TEST(Optimizer, InvalidHyperparametersThrow) {
 
 TEST(MakeOptimizer, RejectsUnknownNamesKeysAndBadValues) {
   EXPECT_EQ(message_of([] { make_optimizer("adamax"); }),
-            "unknown optimizer \"adamax\" (known optimizers: sgd, adagrad, rmsprop, adam, adamw)");
+            "unknown optimizer \"adamax\" (known optimizers: sgd, adagrad, rmsprop, adam, adamw, rprop, "
+            "irprop+, lbfgs, lm)");
   const std::string typo =
       message_of([] { make_optimizer("sgd", R"({"learning_rate": 0.1, "momentun": 0.9})"); });
   EXPECT_NE(typo.find("\"momentun\""), std::string::npos) << typo;

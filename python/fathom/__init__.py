@@ -19,11 +19,13 @@ from .callbacks import (CSVLogger, Callback, ConvergenceStop, EarlyStopping, Lam
                         ModelCheckpoint, ReduceLROnPlateau, TensorBoard)
 from .layers import Dense, Dropout, Normalization
 from .models import History, Sequential, load_model, model_from_bytes
-from .optimizers import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop
+from .optimizers import (LBFGS, RPROP, SGD, Adagrad, Adam, AdamW, IRPROPPlus, LevenbergMarquardt, Optimizer,
+                         RMSprop)
 
 __all__ = [
     "Adagrad", "Adam", "AdamW", "CSVLogger", "Callback", "ConvergenceStop", "Dense", "DivergedError",
-    "Dropout", "EarlyStopping", "History", "LambdaCallback", "ModelCheckpoint", "Normalization",
-    "Optimizer", "RMSprop", "ReduceLROnPlateau", "SGD", "Sequential", "TensorBoard", "load_model",
+    "Dropout", "EarlyStopping", "History", "IRPROPPlus", "LBFGS", "LambdaCallback", "LevenbergMarquardt",
+    "ModelCheckpoint", "Normalization", "Optimizer", "RMSprop", "RPROP", "ReduceLROnPlateau", "SGD",
+    "Sequential", "TensorBoard", "load_model",
     "model_from_bytes", "num_threads", "set_num_threads", "__version__",
 ]

@@ -24,7 +24,7 @@ import fathom
 _ACTIVATIONS = {"identity": "linear", "logistic": "sigmoid", "tanh": "tanh", "relu": "relu"}
 _OUT_ACTIVATIONS = {"identity": "linear", "logistic": "sigmoid", "softmax": "softmax"}
 _LOSSES = {"identity": "mse", "logistic": "bce", "softmax": "cce"}
-_SOLVERS = ("adam", "sgd")
+_SOLVERS = ("adam", "sgd", "lbfgs")
 _LEARNING_RATES = ("constant", "invscaling", "adaptive")
 # predict's batch size in fathom (see _BaseMLP._forward).
 _PREDICT_BATCH = 1
@@ -135,12 +135,8 @@ class _BaseMLP(BaseEstimator):
         self._hidden_sizes()
         if self.activation not in _ACTIVATIONS:
             fail("activation", "one of %s" % sorted(_ACTIVATIONS))
-        if self.solver == "lbfgs":
-            raise ValueError("solver='lbfgs' is not available in fathom.sklearn.%s: fathom trains "
-                             "with stochastic gradient methods only; use solver='adam' (the "
-                             "default) or solver='sgd'." % type(self).__name__)
         if self.solver not in _SOLVERS:
-            fail("solver", "'adam' or 'sgd' ('lbfgs' is not available in fathom)")
+            fail("solver", "one of %s" % list(_SOLVERS))
         if not _is_real(self.alpha) or not self.alpha >= 0:
             fail("alpha", "a float >= 0")
         if not (self.batch_size == "auto" or (_is_int(self.batch_size) and self.batch_size >= 1)):
@@ -186,6 +182,9 @@ class _BaseMLP(BaseEstimator):
         return float(self.n_outputs_) if self.out_activation_ == "identity" else 1.0
 
     def _optimizer(self, batch_size):
+        if self.solver == "lbfgs":
+            # scikit-learn's objective: the loss + alpha / (2 n) * ||W||^2, with scipy's gtol = tol.
+            return fathom.LBFGS(gradient_tolerance=float(self.tol), l2=float(self.alpha) / batch_size)
         if self.solver == "adam":
             return fathom.Adam(learning_rate=float(self.learning_rate_init), beta_1=float(self.beta_1),
                                beta_2=float(self.beta_2), epsilon=float(self.epsilon),
@@ -251,6 +250,8 @@ class _BaseMLP(BaseEstimator):
     # Training
 
     def _batch_size(self, n_samples):
+        if self.solver == "lbfgs":
+            return n_samples  # full batch (batch_size is ignored, as in scikit-learn)
         if self.batch_size == "auto":
             return min(200, n_samples)
         if self.batch_size > n_samples:
@@ -270,6 +271,15 @@ class _BaseMLP(BaseEstimator):
         self.n_iter_ += 1
         self.t_ += n_samples
         self.loss_ = loss
+        if self.solver == "lbfgs":
+            # scipy's rules: fathom's L-BFGS stops itself on tol (gtol); max_fun caps the
+            # evaluations of the loss. No loss curve, as in scikit-learn.
+            if self.verbose:
+                print("Iteration %d, loss = %.8f" % (self.n_iter_, loss))
+            if model.evaluations >= self.max_fun:
+                self._max_fun_reached = True
+                return True
+            return False
         self.loss_curve_.append(loss)
         if self.verbose:
             print("Iteration %d, loss = %.8f" % (self.n_iter_, loss))
@@ -326,6 +336,9 @@ class _BaseMLP(BaseEstimator):
 
     def _fit(self, X, y, incremental):
         self._check_params()
+        if incremental and self.solver == "lbfgs":
+            raise AttributeError("partial_fit is only available for stochastic optimizers. lbfgs is "
+                                 "not stochastic.")
         first_pass = not hasattr(self, "model_") or (not self.warm_start and not incremental)
         X, Y = self._validate_input(X, y, incremental, reset=first_pass)
         n_samples, n_features = X.shape
@@ -339,7 +352,8 @@ class _BaseMLP(BaseEstimator):
             self.out_activation_ = self._output_activation()
             self.n_iter_ = 0
             self.t_ = 0
-            self.loss_curve_ = []
+            if self.solver != "lbfgs":
+                self.loss_curve_ = []
             self._no_improvement_count = 0
             if self.early_stopping:
                 self.validation_scores_ = []
@@ -350,7 +364,8 @@ class _BaseMLP(BaseEstimator):
                 self.validation_scores_ = None
                 self.best_validation_score_ = None
 
-        early_stopping = self.early_stopping and not incremental
+        # (L-BFGS minimizes the training loss itself: no validation split, as in scikit-learn.)
+        early_stopping = self.early_stopping and not incremental and self.solver != "lbfgs"
         validation = None
         if early_stopping:
             X, X_val, Y, y_val = self._validation_split(X, Y, random_state)
@@ -375,6 +390,7 @@ class _BaseMLP(BaseEstimator):
                 model.set_weights(weights)
                 self._compiled = True
         self._best_weights = None
+        self._max_fun_reached = False
 
         epochs = 1 if incremental else int(self.max_iter)
         callback = _EpochCallback(self, n_samples, -(-n_samples // batch_size), validation,
@@ -396,7 +412,17 @@ class _BaseMLP(BaseEstimator):
         if not all(np.isfinite(w).all() for w in model.get_weights()):
             raise ValueError("Solver produced non-finite parameter weights. The input data may "
                              "contain large values and need to be preprocessed.")
-        if not incremental and not callback.stopped and self.n_iter_ - start == epochs:
+        if self.solver == "lbfgs":
+            # loss_ as scipy leaves it: the objective at the final weights (the epochs' losses
+            # are each taken before its step).
+            self.loss_ = (float(model.evaluate(X, Y, return_dict=True)["loss"]) / self._loss_scale()
+                          + self._penalty(model, n_samples, 1))
+            if self._max_fun_reached or (not model.converged and self.n_iter_ - start == epochs):
+                reason = ("TOTAL NO. of f AND g EVALUATIONS EXCEEDS LIMIT" if self._max_fun_reached
+                          else "TOTAL NO. of ITERATIONS REACHED LIMIT")
+                warnings.warn("lbfgs failed to converge (status=1):\nSTOP: %s.\n\nIncrease the number "
+                              "of iterations (max_iter) or scale the data." % reason, ConvergenceWarning)
+        elif not incremental and not callback.stopped and self.n_iter_ - start == epochs:
             warnings.warn("Stochastic Optimizer: Maximum iterations (%d) reached and the "
                           "optimization hasn't converged yet." % self.max_iter, ConvergenceWarning)
         return self

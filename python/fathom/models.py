@@ -66,10 +66,12 @@ class Sequential:
 
     # Training ------------------------------------------------------------------------------
 
-    def fit(self, x, y, epochs=1, batch_size=32, verbose="auto", callbacks=None, validation_split=0.0,
+    def fit(self, x, y, epochs=1, batch_size=None, verbose="auto", callbacks=None, validation_split=0.0,
             validation_data=None, shuffle=True, initial_epoch=0):
         """Trains on x (samples × features) and y (targets, or class labels: see docs/python.md)
-        and returns the History of this call. The GIL is released while it runs; Ctrl-C stops it
+        and returns the History of this call. batch_size None: 32, or every sample for the
+        full-batch optimizers (RPROP, IRPROPPlus, LBFGS, LevenbergMarquardt). The GIL is
+        released while it runs; Ctrl-C stops it
         between steps with KeyboardInterrupt, the model keeping the weights of the last step.
         verbose: 0 silent; 1 ("auto", as in Keras) a line per epoch and, on a terminal, a bar moving
         within each epoch; 2 a line per epoch."""
@@ -100,7 +102,7 @@ class Sequential:
         if columns is not None and not self._m.feature_names:
             self._m.feature_names = [str(c) for c in columns]
         try:
-            values = self._m.fit(xa, ya, _count("epochs", epochs), _count("batch_size", batch_size),
+            values = self._m.fit(xa, ya, _count("epochs", epochs), 0 if batch_size is None else _count("batch_size", batch_size),
                                  bool(shuffle), float(validation_split), vx, vy, callbacks,
                                  _count("initial_epoch", initial_epoch, 0), verbose)
         except BaseException:
@@ -170,7 +172,11 @@ class Sequential:
     metrics_names = property(lambda self: ["loss"] + list(self._m.metrics))
     history = property(lambda self: History(self._m.history),
                        doc="Every epoch this model has trained (saved in its model file).")
-    iterations = property(lambda self: self._m.iterations)
+    iterations = property(lambda self: self._m.iterations, doc="The optimizer's steps so far.")
+    evaluations = property(lambda self: self._m.evaluations,
+                           doc="Loss evaluations of those steps (lbfgs's line search and lm add their own).")
+    converged = property(lambda self: self._m.converged,
+                         doc="Why the optimizer stopped making progress in the last fit, or \"\" (docs/concepts.md).")
 
     @property
     def learning_rate(self):

@@ -59,6 +59,37 @@ class Adagrad(Optimizer):
         super().__init__("adagrad", learning_rate=learning_rate, **options)
 
 
+class RPROP(Optimizer):
+    """iRPROP− (full batch): eta_plus, eta_minus, delta0, delta_max, delta_min."""
+
+    def __init__(self, **options):
+        super().__init__("rprop", **options)
+
+
+class IRPROPPlus(Optimizer):
+    """iRPROP+ (full batch; undoes a step that raised the loss): eta_plus, eta_minus, delta0,
+    delta_max, delta_min."""
+
+    def __init__(self, **options):
+        super().__init__("irprop+", **options)
+
+
+class LBFGS(Optimizer):
+    """L-BFGS with a Moré–Thuente line search (full batch): learning_rate (first trial step),
+    history, gradient_tolerance, change_tolerance, max_evaluations, l2, mini_batches."""
+
+    def __init__(self, learning_rate=None, **options):
+        super().__init__("lbfgs", learning_rate=learning_rate, **options)
+
+
+class LevenbergMarquardt(Optimizer):
+    """Levenberg–Marquardt for the mse loss (full batch): mu, mu_increase, mu_decrease, mu_max,
+    gradient_tolerance, l2."""
+
+    def __init__(self, **options):
+        super().__init__("lm", **options)
+
+
 def resolve(optimizer):
     """(name, config JSON) of an Optimizer or a name ("adam": fathom's defaults)."""
     if isinstance(optimizer, str):

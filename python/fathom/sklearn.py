@@ -15,8 +15,12 @@ same predictions, with the class labels as strings.
 
 Where fathom and scikit-learn differ (also in the classes' docstrings):
 
-- solver: "adam" and "sgd". "lbfgs" (a full-batch quasi-Newton method) is not available; asking
-  for it raises ValueError.
+- solver: "adam", "sgd" and "lbfgs". "lbfgs" is fathom's L-BFGS (docs/concepts.md, full-batch
+  training): a Moré–Thuente line search as scipy's, stopping when the largest gradient component
+  is at most tol (scipy's gtol), after max_iter iterations or max_fun loss evaluations; its
+  penalty is alpha / (2 n_samples) * ||w||^2 over every parameter, intercepts included (scikit-
+  learn: the weights only). As in scikit-learn, it has no loss_curve_, ignores batch_size,
+  shuffle and early_stopping, and has no partial_fit.
 - alpha (L2): scikit-learn adds alpha * W / batch_samples to the gradient of the weights (not
   the intercepts). fathom's optimizers apply their l2 to every parameter, intercepts included.
   adam: l2 = alpha / batch_size, added to the gradient as scikit-learn does. sgd: fathom's l2
@@ -74,7 +78,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     """Multi-layer perceptron classifier, scikit-learn's interface on fathom.
 
     The parameters are sklearn.neural_network.MLPClassifier's, with its defaults; see the
-    module docstring (fathom.sklearn) for where fathom differs: no 'lbfgs' solver, how alpha
+    module docstring (fathom.sklearn) for where fathom differs: the 'lbfgs' solver, how alpha
     maps onto fathom's L2, float32 arithmetic, fathom's random generator.
 
     The output layer is scikit-learn's: softmax with categorical cross-entropy for more than

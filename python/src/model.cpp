@@ -310,6 +310,10 @@ void bind_model(py::module_& m) {
                              [](const Sequential& model) { return model.optimizer().config_json(); })
       .def_property_readonly("iterations",
                              [](const Sequential& model) { return model.optimizer().iterations(); })
+      .def_property_readonly("evaluations",
+                             [](const Sequential& model) { return model.optimizer().evaluations(); })
+      .def_property_readonly("converged",
+                             [](const Sequential& model) { return model.optimizer().converged(); })
       .def_property(
           "learning_rate", [](const Sequential& model) { return model.optimizer().learning_rate(); },
           [](Sequential& model, Scalar lr) { model.optimizer().set_learning_rate(lr); })

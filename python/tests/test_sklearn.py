@@ -241,12 +241,43 @@ def test_convergence_warning_and_verbose(capsys):
         MLPClassifier(hidden_layer_sizes=(4,), max_iter=50, tol=1e9, n_iter_no_change=2, random_state=0).fit(X, y)
 
 
-def test_lbfgs_is_refused_clearly():
+def test_lbfgs_matches_scikit_learns_lbfgs():
+    # The same network, solver and stopping rule as scikit-learn's lbfgs: the scores agree within
+    # a couple of test samples (different initial weights), in far fewer evaluations than max_fun.
+    from sklearn.model_selection import train_test_split
+    from sklearn.neural_network import MLPClassifier as SkMLP
+    from sklearn.preprocessing import StandardScaler
+    X, y = load_breast_cancer(return_X_y=True)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, random_state=0, stratify=y)
+    scaler = StandardScaler().fit(X_train)
+    X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
+    params = dict(hidden_layer_sizes=(16,), activation="tanh", solver="lbfgs", alpha=1e-4, max_iter=300)
+    ours = [MLPClassifier(random_state=s, **params).fit(X_train, y_train) for s in range(3)]
+    theirs = [SkMLP(random_state=s, **params).fit(X_train, y_train) for s in range(3)]
+    ours_score = np.median([c.score(X_test, y_test) for c in ours])
+    theirs_score = np.median([c.score(X_test, y_test) for c in theirs])
+    assert ours_score >= theirs_score - 0.02, (ours_score, theirs_score)
+    for clf in ours:
+        assert clf.model_.converged, "stopped on tol"
+        assert clf.n_iter_ < 300 and clf.model_.evaluations < 15000
+        assert not hasattr(clf, "loss_curve_")
+        assert clf.score(X_train, y_train) == 1.0
+        assert 0 < clf.loss_ < 0.05
+
+
+def test_lbfgs_rules():
     X, y = _iris()
-    with pytest.raises(ValueError, match="lbfgs.*not available.*'adam'.*'sgd'"):
-        MLPClassifier(solver="lbfgs").fit(X, y)
-    with pytest.raises(ValueError, match="lbfgs"):
-        MLPRegressor(solver="lbfgs").fit(X, y.argsort().astype(float))
+    with pytest.raises(AttributeError, match="partial_fit is only available for stochastic"):
+        MLPClassifier(solver="lbfgs").partial_fit(X, y, classes=np.unique(y))
+    with pytest.warns(ConvergenceWarning, match="(?s)lbfgs failed to converge.*ITERATIONS"):
+        MLPClassifier(hidden_layer_sizes=(4,), solver="lbfgs", max_iter=2, random_state=0).fit(X, y)
+    with pytest.warns(ConvergenceWarning, match="(?s)lbfgs failed to converge.*EVALUATIONS"):
+        MLPClassifier(hidden_layer_sizes=(4,), solver="lbfgs", max_fun=5, random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match="solver.*'adam', 'sgd', 'lbfgs'"):
+        MLPClassifier(solver="newton").fit(X, y)
+    reg = MLPRegressor(hidden_layer_sizes=(8,), solver="lbfgs", max_iter=500, random_state=0)
+    target = X[:, 0] * 2 - X[:, 1]
+    assert reg.fit(X, target).score(X, target) > 0.99
 
 
 def test_invscaling_sets_fathom_learning_rate():

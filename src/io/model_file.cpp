@@ -198,8 +198,19 @@ void restore_arrays(const std::string& path, const json& meta, std::string_view 
 
 void restore_state(const json& meta, Sequential& model) {
   const json& opt = meta.at("optimizer");
-  model.optimizer().set_learning_rate(static_cast<Scalar>(number(opt.at("learning_rate"))));
+  // (Written for every rule; rprop and lm have none to set.)
+  if (model.optimizer().has_learning_rate())
+    model.optimizer().set_learning_rate(static_cast<Scalar>(number(opt.at("learning_rate"))));
   model.optimizer().set_iterations(opt.at("iterations").get<std::int64_t>());
+  model.optimizer().set_evaluations(
+      opt.value("evaluations", std::int64_t{0}));  // absent in files written before it was kept
+  for (auto& [name, value] : model.optimizer().scalar_state()) {
+    const json* state = opt.contains("state") ? &opt.at("state") : nullptr;
+    if (state == nullptr || !state->contains(name))
+      throw BadMetadata("optimizer.state." + name + " is missing (the " + model.optimizer().name() +
+                        " optimizer's state)");
+    *value = number(state->at(name));
+  }
 
   const json& info = meta.at("info");
   model.info.task = info.at("task").get<std::string>();

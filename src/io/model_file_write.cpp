@@ -38,7 +38,14 @@ std::string serialize(const Sequential& model) {
   meta["optimizer"] = {{"name", optimizer.name()},
                        {"config", json::parse(optimizer.config_json())},
                        {"learning_rate", number(optimizer.learning_rate())},
-                       {"iterations", optimizer.iterations()}};
+                       {"iterations", optimizer.iterations()},
+                       {"evaluations", optimizer.evaluations()}};
+  // Numbers of state (lm's μ, lbfgs's ring of pairs); absent for the rules that have none.
+  if (const auto scalars = optimizer.scalar_state(); !scalars.empty()) {
+    json numbers = json::object();
+    for (const auto& [name, value] : scalars) numbers[name] = number(*value);
+    meta["optimizer"]["state"] = std::move(numbers);
+  }
 
   const ModelInfo& info = model.info;
   meta["info"] = {{"task", info.task},

@@ -17,6 +17,9 @@
 #include "checks.hpp"
 #include "fathom/core/error.hpp"
 #include "fathom/optim/adaptive.hpp"
+#include "fathom/optim/lbfgs.hpp"
+#include "fathom/optim/levenberg_marquardt.hpp"
+#include "fathom/optim/rprop.hpp"
 #include "fathom/optim/sgd.hpp"
 
 namespace fathom {
@@ -69,11 +72,29 @@ std::size_t Optimizer::add_state(std::string name, Scalar initial) {
   return buffers_.size() - 1;
 }
 
+std::size_t Optimizer::add_scalar(std::string name, double initial) {
+  scalars_.push_back({std::move(name), initial, initial});
+  return scalars_.size() - 1;
+}
+
 void Optimizer::bind(Parameters& params) {
+  bound(params.size());  // first: a rule that cannot hold the arena throws before any state is sized
   params_ = &params;
   for (auto& b : buffers_) b.values.assign(params.size(), b.initial);
+  for (auto& s : scalars_) s.value = s.initial;
   // Fresh state means a fresh start: Adam's bias correction must begin again at t = 1.
   iterations_ = 0;
+  evaluations_ = 0;
+  converged_.clear();
+}
+
+void Optimizer::rebind(Parameters& params) {
+  for (const auto& b : buffers_) {
+    require(b.values.size() == params.size(),
+            name() + ": rebind to an arena of " + std::to_string(params.size()) +
+                " values, the state holds " + std::to_string(b.values.size()));
+  }
+  params_ = &params;
 }
 
 std::vector<std::pair<std::string, std::span<Scalar>>> Optimizer::state() {
@@ -82,7 +103,17 @@ std::vector<std::pair<std::string, std::span<Scalar>>> Optimizer::state() {
   return named;
 }
 
+std::vector<std::pair<std::string, double*>> Optimizer::scalar_state() {
+  std::vector<std::pair<std::string, double*>> named;
+  for (auto& s : scalars_) named.emplace_back(s.name, &s.value);
+  return named;
+}
+
 void Optimizer::set_learning_rate(Scalar lr) {
+  if (!has_learning_rate())
+    throw InvalidArgument(name() +
+                          " has no learning rate: it sizes its own steps (leave out the learning "
+                          "rate and any schedule of it)");
   detail::check_option(name(), "learning_rate", OptionRange::positive, lr);
   learning_rate_ = lr;
 }
@@ -92,7 +123,7 @@ void Optimizer::restart_learning_rate(Scalar lr) {
   initial_learning_rate_ = lr;
 }
 
-bool Optimizer::step() {
+bool Optimizer::step(double loss, Objective* objective) {
   if (params_ == nullptr) throw Error(name() + ": step() called before bind()");
   // The arena may have been rebuilt since bind(); running the rule then would read past the state.
   for (const auto& b : buffers_) {
@@ -112,7 +143,8 @@ bool Optimizer::step() {
   }
   // The counter advances with every update, also one that made a weight NaN or Inf (reported
   // by the return value; the training loop then stops).
-  const bool finite = update(params_->values(), g, iterations_ + 1);
+  converged_.clear();
+  const bool finite = apply({params_->values(), g, iterations_ + 1, loss, objective});
   ++iterations_;
   return finite;
 }
@@ -188,9 +220,15 @@ constexpr Row row() {
           }};
 }
 
-constexpr Row kTable[] = {row<SGD, SGDOptions>(), row<Adagrad, AdagradOptions>(),
-                          row<RMSprop, RMSpropOptions>(), row<Adam, AdamOptions>(),
-                          row<AdamW, AdamWOptions>()};
+constexpr Row kTable[] = {row<SGD, SGDOptions>(),
+                          row<Adagrad, AdagradOptions>(),
+                          row<RMSprop, RMSpropOptions>(),
+                          row<Adam, AdamOptions>(),
+                          row<AdamW, AdamWOptions>(),
+                          row<RPROP, RPROPOptions>(),
+                          row<IRPROPPlus, RPROPOptions>(),
+                          row<LBFGS, LBFGSOptions>(),
+                          row<LevenbergMarquardt, LevenbergMarquardtOptions>()};
 
 }  // namespace
 
@@ -199,6 +237,10 @@ std::string Adagrad::config_json() const { return write_options(options_); }
 std::string RMSprop::config_json() const { return write_options(options_); }
 std::string Adam::config_json() const { return write_options(options_); }
 std::string AdamW::config_json() const { return write_options(options_); }
+std::string RPROP::config_json() const { return write_options(options()); }
+std::string IRPROPPlus::config_json() const { return write_options(options()); }
+std::string LBFGS::config_json() const { return write_options(options_); }
+std::string LevenbergMarquardt::config_json() const { return write_options(options_); }
 
 std::unique_ptr<Optimizer> make_optimizer(const std::string& name, const std::string& config_json) {
   for (const auto& r : kTable) {

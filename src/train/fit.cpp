@@ -99,7 +99,8 @@ void check_options(const FitOptions& options) {
   require(options.epochs >= 1, "fit: epochs must be >= 1, got " + std::to_string(options.epochs));
   require(options.initial_epoch >= 0 && options.initial_epoch < options.epochs,
           "fit: initial_epoch must be in [0, epochs), got " + std::to_string(options.initial_epoch));
-  require(options.batch_size >= 1, "fit: batch_size must be >= 1, got " + std::to_string(options.batch_size));
+  require(options.batch_size >= 0,
+          "fit: batch_size must be >= 1 (or 0 for the default), got " + std::to_string(options.batch_size));
   require(options.validation_split >= 0 && options.validation_split < 1,
           "fit: validation_split must be in [0, 1), got " + std::to_string(options.validation_split));
   require((options.validation_x == nullptr) == (options.validation_y == nullptr),
@@ -136,9 +137,30 @@ History fit(Sequential& model, ConstMatrixView x, ConstMatrixView y, const FitOp
                                     ? view(*options.validation_y)
                                     : ConstMatrixView(y.data() + y.rows() * n, y.rows(), n_val);
 
-  const Index batch = std::min(options.batch_size, n);
+  const Optimizer& optimizer = model.optimizer();
+  const bool whole = optimizer.full_batch();
+  const Index batch =
+      options.batch_size == 0 ? (whole ? n : std::min(kDefaultBatch, n)) : std::min(options.batch_size, n);
+  if (whole && batch < n) {
+    throw InvalidArgument("fit: " + optimizer.name() + " steps on the whole training set, but batch_size " +
+                          std::to_string(options.batch_size) + " is smaller than its " + std::to_string(n) +
+                          " samples (leave batch_size at its default, 0, or set it to " + std::to_string(n) +
+                          " or more" + (optimizer.name() == "lbfgs" ? "; or allow mini_batches)" : ")"));
+  }
   model.reserve(batch);  // validation runs on its own workspace, not on the training buffers
-  Batches inputs(x_train, batch), targets(y_train, batch);
+  // The full-batch steps may start from the last step's final evaluation (Sequential::kept_):
+  // within this fit the data stay where they are. Never kept past it.
+  model.kept_.valid = false;
+  model.keep_evaluations_ = whole;
+  struct StopKeeping {
+    Sequential& model;
+    ~StopKeeping() {
+      model.keep_evaluations_ = false;
+      model.kept_.valid = false;
+    }
+  } stop_keeping{model};
+  // A full-batch step reads the training data in place; the others gather each batch.
+  Batches inputs(x_train, whole ? 0 : batch), targets(y_train, whole ? 0 : batch);
   InferenceWorkspace validation;  // sized by the first validation, reused by every epoch's
   std::vector<Index> order(static_cast<std::size_t>(n));
   auto metrics = make_metrics(model);
@@ -161,7 +183,8 @@ History fit(Sequential& model, ConstMatrixView x, ConstMatrixView y, const FitOp
     // Each epoch's order depends only on the generator's state, so a resumed fit (the state
     // is saved in the model file) replays exactly the same batches.
     std::iota(order.begin(), order.end(), Index(0));
-    if (options.shuffle) {
+    // A full-batch step sees every sample whatever their order: no shuffle (nor its draws).
+    if (options.shuffle && !whole) {
       for (Index i = n - 1; i > 0; --i) {
         std::swap(order[std::size_t(i)], order[rng.below(static_cast<std::uint64_t>(i + 1))]);
       }
@@ -170,8 +193,8 @@ History fit(Sequential& model, ConstMatrixView x, ConstMatrixView y, const FitOp
     double loss_sum = 0;
     for (Index start = 0; start < n; start += batch) {
       const Index nb = std::min(batch, n - start);
-      const ConstMatrixView bx = inputs(order, start, nb);
-      const ConstMatrixView by = targets(order, start, nb);
+      const ConstMatrixView bx = whole ? x_train : inputs(order, start, nb);
+      const ConstMatrixView by = whole ? y_train : targets(order, start, nb);
       const double loss = model.train_step(bx, by);
       loss_sum += loss * double(nb);
       for (auto& m : metrics) m->update(model.output(), by);  // this batch's outputs, before its update
@@ -184,9 +207,11 @@ History fit(Sequential& model, ConstMatrixView x, ConstMatrixView y, const FitOp
       for (const auto& [key, value] : evaluate_view(model, x_val, y_val, kInferenceBatch, validation))
         logs["val_" + key] = value;
     }
-    logs["lr"] = model.optimizer().learning_rate();
+    if (optimizer.has_learning_rate()) logs["lr"] = optimizer.learning_rate();
     fit_history.append(epoch, logs);
     model.history.append(epoch, logs);
+    // A rule that has converged would not move again: this epoch is the last.
+    if (!optimizer.converged().empty()) model.stop_training = true;
     for (Callback* cb : options.callbacks) cb->on_epoch_end(model, epoch, logs);
   }
   for (Callback* cb : options.callbacks) cb->on_train_end(model);

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <utility>
 
 #include "../core/finite.hpp"
@@ -14,6 +15,7 @@
 #include "fathom/nn/dense.hpp"
 #include "fathom/optim/sgd.hpp"
 #include "fathom/train/metrics.hpp"
+#include "model_objective.hpp"
 #include "online_sgd.hpp"
 
 namespace fathom {
@@ -40,14 +42,8 @@ Sequential::Sequential(const Sequential& other)
   inputs_.assign(layers_.size(), nullptr);
   cache_output();
   if (other.optimizer_) {
-    optimizer_ = other.optimizer_->clone();
-    optimizer_->bind(*params_);
-    auto mine = optimizer_->state();
-    auto theirs = other.optimizer_->state();
-    for (std::size_t i = 0; i < mine.size() && i < theirs.size(); ++i) {
-      std::copy(theirs[i].second.begin(), theirs[i].second.end(), mine[i].second.begin());
-    }
-    optimizer_->set_iterations(other.optimizer_->iterations());
+    optimizer_ = other.optimizer_->clone();  // with its state
+    optimizer_->rebind(*params_);
   }
 }
 
@@ -138,6 +134,7 @@ void Sequential::reserve(Index max_batch) {
 
 // x is (inputs, n); returns the last layer's output (outputs, n).
 ConstMatrixView Sequential::run_forward(ConstMatrixView x, bool training) {
+  ++passes_;
   if (x.rows() != input_dim_) {
     throw ShapeError("model expects " + std::to_string(input_dim_) + " inputs per sample, data has " +
                      std::to_string(x.rows()));
@@ -161,6 +158,7 @@ ConstMatrixView Sequential::forward(ConstMatrixView x, bool training) {
 }
 
 void Sequential::zero_grad() {
+  ++passes_;
   params_->zero_grad();
   gradients_kept_ = true;
 }
@@ -195,6 +193,7 @@ std::span<const Scalar> Sequential::gradients() const {
 // Backpropagation: the output delta (BP1), then every layer backwards (BP2–BP4) with the
 // weights of the forward pass; the optimizer changes them only in step().
 double Sequential::backward(ConstMatrixView y) {
+  ++passes_;
   require_compiled("backward");
   require(forward_pending_, "Sequential::backward: call forward first");
   const double loss = loss_of(y);
@@ -206,29 +205,43 @@ double Sequential::backward(ConstMatrixView y) {
   } else {
     loss_.gradient(A, y, grad);  // ∂C/∂a; the layer multiplies by φ'(v) (BP1)
   }
+  backpropagate(grad, fused_);
+  last_loss_ = loss;
+  return loss;
+}
+
+// BP1–BP4 from the output gradient `grad` (outputs × the last forward's n): ∂C/∂a, or δ^L itself
+// when `is_delta`. Accumulates every layer's gradients into the arena.
+void Sequential::backpropagate(MatrixView grad, bool is_delta) {
+  const Index n = last_n_;
   Matrix* next = &scratch_a_;
   for (std::size_t k = layers_.size(); k-- > 0;) {
     Layer& layer = *layers_[k];
     const ConstMatrixView X(inputs_[k], layer.input_dim(), n);
-    const bool is_delta = fused_ && k + 1 == layers_.size();
+    const bool delta = is_delta && k + 1 == layers_.size();
     if (k == 0) {
-      layer.backward(X, cview(grad), is_delta, *params_, nullptr);
+      layer.backward(X, cview(grad), delta, *params_, nullptr);
       break;
     }
     MatrixView dX(next->data(), layer.input_dim(), n);
-    layer.backward(X, cview(grad), is_delta, *params_, &dX);
+    layer.backward(X, cview(grad), delta, *params_, &dX);
     new (&grad) MatrixView(dX);  // rebind: the next layer down reads this layer's dX
     next = next == &scratch_a_ ? &scratch_b_ : &scratch_a_;
   }
   gradients_kept_ = true;
-  return loss;
 }
 
 void Sequential::step() {
   require_compiled("step");
+  optimizer_->set_evaluations(optimizer_->evaluations() + 1);  // the forward and backward before it
+  step_with(last_loss_, nullptr);
+}
+
+void Sequential::step_with(double loss, Objective* objective) {
   if (!detail::all_finite(std::as_const(*params_).grads()))
     detail::diverged_before_update("a gradient is NaN or Inf");
-  if (!optimizer_->step()) detail::diverged_in_update();  // the rule checks the new weights in its own pass
+  // The rule checks the new weights in its own pass.
+  if (!optimizer_->step(loss, objective)) detail::diverged_in_update();
 }
 
 double Sequential::train_step(ConstMatrixView x, ConstMatrixView y) {
@@ -244,18 +257,63 @@ double Sequential::train_step(ConstMatrixView x, ConstMatrixView y) {
     forward_pending_ = false;
     gradients_kept_ = false;
     loss = online_->step(x, y, *params_, *sgd, loss_);
+    optimizer_->set_evaluations(optimizer_->evaluations() + 1);
     output_ = online_->output();
     last_n_ = 1;
     return loss;
   }
-  forward(x, true);
-  zero_grad();
-  loss = backward(y);
+  if (kept_applies(x, y)) {
+    // The last step's final evaluation was of these weights on this data: its loss, gradient
+    // and outputs are still in place.
+    loss = kept_.loss;
+    output_ = kept_.output;
+    last_n_ = x.cols();
+  } else {
+    forward(x, true);
+    zero_grad();
+    loss = backward(y);
+    optimizer_->set_evaluations(optimizer_->evaluations() + 1);
+  }
+  kept_.valid = false;
   forward_pending_ = false;
   gradients_kept_ = false;
   if (!std::isfinite(loss)) detail::diverged_before_update("the loss is " + std::to_string(loss));
-  step();
+  // A full-batch rule may evaluate the loss at other weights (a line search, a Jacobian): the
+  // objective keeps this batch's outputs first, so output() still holds them after the step.
+  detail::ModelObjective objective(*this, x, y);
+  step_with(loss, &objective);
+  if (objective.used()) {
+    // Its last gradient evaluation, if nothing ran after it and the weights stayed there, is
+    // where the next step starts (kept for fit's full-batch steps only: there the data stay put).
+    const auto w = std::as_const(*params_).values();
+    kept_.valid = keep_evaluations_ && objective.gradient_evaluated() && kept_.passes == passes_ &&
+                  kept_.weights.size() == w.size() &&
+                  std::memcmp(w.data(), kept_.weights.data(), w.size() * sizeof(Scalar)) == 0;
+    kept_.x = x.data();
+    kept_.y = y.data();
+    kept_.n = x.cols();
+    output_ = step_output_.data();
+    last_n_ = x.cols();
+    forward_pending_ = false;
+    gradients_kept_ = false;
+  }
   return loss;
+}
+
+void Sequential::gradient_evaluated(double loss) {
+  kept_.loss = loss;
+  kept_.passes = passes_;
+  kept_.output = output_;
+  const auto w = std::as_const(*params_).values();
+  kept_.weights.assign(w.begin(), w.end());  // allocates once: the arena's size does not change
+}
+
+bool Sequential::kept_applies(ConstMatrixView x, ConstMatrixView y) const {
+  if (!keep_evaluations_ || !kept_.valid || kept_.passes != passes_) return false;
+  if (kept_.x != x.data() || kept_.y != y.data() || kept_.n != x.cols()) return false;
+  const auto w = std::as_const(*params_).values();
+  return kept_.weights.size() == w.size() &&
+         std::memcmp(w.data(), kept_.weights.data(), w.size() * sizeof(Scalar)) == 0;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -19,10 +19,16 @@ class Sequential;
 // 2-thread predict() 26 → 23 ms on 10,000 images.
 inline constexpr Index kInferenceBatch = 1024;
 
+// The batch size of FitOptions::batch_size = 0 for the per-batch optimizers (Keras's default).
+inline constexpr Index kDefaultBatch = 32;
+
 struct FitOptions {
   int epochs = 1;
-  Index batch_size = 32;  // 1 = online (stochastic) GD; ≥ number of samples = full batch
-  bool shuffle = true;    // a new sample order every epoch
+  // 1 = online (stochastic) GD; ≥ number of samples = full batch; 0 (the default) = 32, or every
+  // training sample for a full-batch optimizer (rprop, irprop+, lbfgs, lm: Optimizer::full_batch),
+  // which refuses a smaller batch.
+  Index batch_size = 0;
+  bool shuffle = true;  // a new sample order every epoch
   // Hold out this fraction of the samples (the last ones, before shuffling, as Keras does).
   double validation_split = 0;
   // Or explicit validation data (features × n and outputs × n); both or neither.

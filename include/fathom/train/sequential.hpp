@@ -13,6 +13,7 @@
 
 #include <concepts>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <span>
 #include <string>
@@ -33,7 +34,8 @@ namespace fathom {
 class Dense;
 namespace detail {
 class OnlineSgd;
-}
+class ModelObjective;
+}  // namespace detail
 
 // Holds the optimizer a model is compiled with: any Optimizer by value (SGD({...})), or a name.
 class OptimizerHandle {
@@ -153,6 +155,8 @@ class Sequential {
   void zero_grad();
   // Loss of the last forward against y; accumulates every gradient (BP1–BP4).
   double backward(ConstMatrixView y);
+  // The optimizer's update from backward()'s gradients and loss. lbfgs and lm, which evaluate
+  // the loss at more points, throw here: they step through train_step.
   void step();
 
   // The outputs (outputs × n) of the last forward() or train_step().
@@ -196,6 +200,12 @@ class Sequential {
   // After compile/copy: the output Dense layer, whether its activation and the loss fuse, and
   // the online backprop plan.
   void cache_output();
+  friend class detail::ModelObjective;
+  friend History fit(Sequential&, ConstMatrixView, ConstMatrixView, const FitOptions&);
+  // BP1–BP4 from the output gradient (∂C/∂a, or δ^L when is_delta) of the last forward.
+  void backpropagate(MatrixView grad, bool is_delta);
+  // The optimizer's step, after checking the gradients: loss and objective as Optimizer::step.
+  void step_with(double loss, Objective* objective);
   // Shape-checks x against the model and runs the forward pass.
   ConstMatrixView run_forward(ConstMatrixView x, bool training);
   // x's shape against the model's inputs, for the inference calls (`what` names the call).
@@ -218,8 +228,32 @@ class Sequential {
   std::vector<const Scalar*> inputs_;
   const Scalar* output_ = nullptr;
   Index last_n_ = 0;
-  bool forward_pending_ = false;  // a forward() that backward() may use
-  bool gradients_kept_ = true;    // false after train_step
+  bool forward_pending_ = false;                                 // a forward() that backward() may use
+  double last_loss_ = std::numeric_limits<double>::quiet_NaN();  // of the last backward(), for step()
+  Matrix step_output_;  // a full-batch step's outputs before its update (output())
+  // Every forward(), zero_grad() and backward() counts one: what a pass left in the buffers is
+  // still there while the count has not moved.
+  std::uint64_t passes_ = 0;
+  // In fit's full-batch epochs, a step that ended on a gradient evaluation at its final weights
+  // (L-BFGS's line search does) hands it to the next step on the same data, which then starts
+  // from it instead of evaluating those weights again: the loss, the gradient (in the arena) and
+  // the outputs (in the layers' buffers), valid while no pass ran and the weights are unchanged.
+  struct KeptEvaluation {
+    bool valid = false;
+    const Scalar *x = nullptr, *y = nullptr;
+    Index n = 0;
+    double loss = 0;
+    std::uint64_t passes = 0;
+    const Scalar* output = nullptr;
+    AlignedVector weights;
+  };
+  KeptEvaluation kept_;
+  bool keep_evaluations_ = false;  // set by fit for its full-batch steps
+  // ModelObjective's gradient evaluations: the candidate for kept_.
+  void gradient_evaluated(double loss);
+  // Whether kept_ holds the loss and gradient of x, y at the current weights.
+  bool kept_applies(ConstMatrixView x, ConstMatrixView y) const;
+  bool gradients_kept_ = true;  // false after train_step
   const Dense* output_dense_ = nullptr;
   bool fused_ = false;
   std::unique_ptr<detail::OnlineSgd> online_;  // online backprop's plan and buffer

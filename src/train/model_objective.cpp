@@ -1,0 +1,70 @@
+// The model's loss as the objective of a full-batch step (model_objective.hpp).
+#include "model_objective.hpp"
+
+#include "fathom/core/error.hpp"
+#include "fathom/nn/dropout.hpp"
+
+namespace fathom::detail {
+
+void ModelObjective::first_use() {
+  if (used_) return;
+  for (std::size_t i = 0; i < model_.layer_count(); ++i) {
+    if (dynamic_cast<const Dropout*>(&model_.layer(i)) != nullptr) {
+      throw InvalidArgument(
+          model_.optimizer().name() + " evaluates the loss at several weights per step and needs " +
+          "it to be the same function each time; the Dropout layer \"" + model_.layer(i).name() +
+          "\" draws new masks at every evaluation (remove it, or train with another optimizer)");
+    }
+  }
+  model_.step_output_ = model_.output();
+  used_ = true;
+}
+
+double ModelObjective::evaluate(bool gradient) {
+  first_use();
+  model_.forward(x_, true);
+  if (!gradient) return model_.loss_of(y_);
+  model_.zero_grad();
+  const double loss = model_.backward(y_);
+  model_.gradient_evaluated(loss);
+  gradient_evaluated_ = true;
+  return loss;
+}
+
+Index ModelObjective::residuals_per_sample() const {
+  if (model_.loss().kind() != LossKind::Mse) {
+    throw InvalidArgument(model_.optimizer().name() +
+                          " minimizes a sum of squares: compile the model with the mse "
+                          "loss (it has " +
+                          model_.loss().name() + ")");
+  }
+  return model_.output_dim();
+}
+
+// Row by row: one sample's forward pass, then per output k a backward pass from ∂a/∂a_k = e_k,
+// whose gradients are the Jacobian row ∂a_k/∂w (= ∂r_k/∂w, as r = a − t).
+void ModelObjective::jacobian(Index first, Index count, MatrixView Jt, std::span<Scalar> r) {
+  const Index k_out = residuals_per_sample();
+  require(first >= 0 && count >= 1 && first + count <= samples(), "jacobian: samples out of range");
+  require(Jt.rows() == Index(model_.parameters().size()) && Jt.cols() == count * k_out &&
+              Index(r.size()) == count * k_out,
+          "jacobian: Jt must be parameters × (outputs · count) and r outputs · count");
+  first_use();
+  const auto grads = std::as_const(model_.parameters()).grads();
+  for (Index j = 0; j < count; ++j) {
+    const Index sample = first + j;
+    const ConstMatrixView a =
+        model_.forward(ConstMatrixView(x_.data() + sample * x_.rows(), x_.rows(), 1), true);
+    for (Index k = 0; k < k_out; ++k) r[std::size_t(j * k_out + k)] = a(k, 0) - y_(k, sample);
+    for (Index k = 0; k < k_out; ++k) {
+      model_.zero_grad();
+      MatrixView grad = left_cols(model_.grad_out_, 1);
+      grad.setZero();
+      grad(k, 0) = 1;
+      model_.backpropagate(grad, false);
+      std::copy(grads.begin(), grads.end(), Jt.col(j * k_out + k).data());
+    }
+  }
+}
+
+}  // namespace fathom::detail
