@@ -269,6 +269,42 @@ TEST(LevenbergMarquardt, RefusesModelsTooLargeForItsMatrices) {
   }
 }
 
+// One step of lm on a model against δ = −(JᵀJ + cI)⁻¹(Jᵀr + nλw), c = μ + nλ, computed here from
+// the model's Jacobian: with fewer residuals than parameters (the m × m dual system) and more.
+TEST(LevenbergMarquardt, StepSolvesTheDampedGaussNewtonSystem) {
+  for (const Index samples : {3, 20}) {  // 6 residuals < 26 parameters < 40 residuals
+    Sequential model(3, 5);
+    model.add(Dense(4, "tanh"));
+    model.add(Dense(2, "sigmoid"));
+    const double l2 = 0.01;
+    model.compile({.loss = "mse", .optimizer = LevenbergMarquardt({.l2 = Scalar(l2)})});
+    Rng rng(9);
+    Matrix x(3, samples), y(2, samples);
+    for (Index i = 0; i < x.size(); ++i) x.data()[i] = Scalar(rng.normal());
+    for (Index i = 0; i < y.size(); ++i) y.data()[i] = Scalar(rng.uniform());
+    const Index p = Index(model.parameters().size()), m = 2 * samples;
+    Matrix Jt(p, m);
+    std::vector<Scalar> r(static_cast<std::size_t>(m));
+    Sequential probe = model;
+    probe.forward(cview(x), true);
+    detail::ModelObjective(probe, cview(x), cview(y)).jacobian(0, samples, view(Jt), r);
+    const Eigen::MatrixXd J = Jt.cast<double>().transpose();
+    Eigen::VectorXd w(p), rv(m);
+    for (Index i = 0; i < p; ++i) w[i] = model.parameters().values()[std::size_t(i)];
+    for (Index i = 0; i < m; ++i) rv[i] = r[std::size_t(i)];
+    const double n = double(samples), c = 1e-3 + n * l2;
+    const Eigen::MatrixXd A = J.transpose() * J + c * Eigen::MatrixXd::Identity(p, p);
+    const Eigen::VectorXd expected = w - A.ldlt().solve(J.transpose() * rv + n * l2 * w);
+    model.train_step(cview(x), cview(y));
+    const auto& lm = dynamic_cast<const LevenbergMarquardt&>(model.optimizer());
+    ASSERT_NEAR(lm.mu(), 1e-4, 1e-10) << "the first trial must have been taken, " << samples << " samples";
+    double worst = 0;
+    for (Index i = 0; i < p; ++i)
+      worst = std::max(worst, std::abs(model.parameters().values()[std::size_t(i)] - expected[i]));
+    EXPECT_LT(worst, 1e-4) << samples << " samples";
+  }
+}
+
 // The model's Jacobian (one backward pass per output and sample) against central differences
 // of its outputs, for a net with a softmax output (whose Jacobian is not diagonal).
 TEST(LevenbergMarquardt, ModelJacobianMatchesFiniteDifferences) {

@@ -124,7 +124,8 @@ double LBFGS::line_search(std::span<Scalar> w, std::span<const Scalar> g, Object
   };
   double slope = 0, f = evaluate_at(search.step(), slope);
   while (!search.report(f, slope)) f = evaluate_at(search.step(), slope);
-  if (search.converged()) return f;  // the point just evaluated
+  search_converged_ = search.converged();
+  if (search_converged_) return f;  // the point just evaluated
   // Ended without the Wolfe conditions: the lowest point, if any went below f0.
   const detail::LinePoint lowest = search.lowest();
   if (lowest.step == 0) {
@@ -187,9 +188,14 @@ bool LBFGS::apply(const StepInput& in) {
     scalar(stored_) = std::min(stored_pairs() + 1, m_);
   }
   const double change = std::abs(f0 - f) / std::max({std::abs(f0), std::abs(f), 1.0});
-  if (change <= options_.change_tolerance)
-    set_converged(
-        at_most("the loss's relative change", change, "change_tolerance", options_.change_tolerance));
+  if (change <= options_.change_tolerance) {
+    if (search_converged_ || stored_pairs() <= 1) {
+      set_converged(
+          at_most("the loss's relative change", change, "change_tolerance", options_.change_tolerance));
+    } else {
+      scalar(stored_) = 0;  // a search that stalled along d: the next step starts again from −g
+    }
+  }
   return W.allFinite();
 }
 

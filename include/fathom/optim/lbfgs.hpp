@@ -77,6 +77,7 @@ class LBFGS final : public Optimizer {
   // the two-loop coefficients.
   AlignedVector d_, x0_, g0_;
   std::vector<double> alpha_;
+  bool search_converged_ = false;  // the last line search met the Wolfe conditions
 };
 
 }  // namespace fathom

@@ -3,8 +3,10 @@
 // per output and sample, by backpropagation):
 //   (JᵀJ + μI) δ = −Jᵀr,   w ← w + δ   if the loss falls: μ ← μ·mu_decrease;
 //                                      else μ ← μ·mu_increase and solve again (until μ > mu_max)
-// as MATLAB's trainlm. JᵀJ + μI is factored by Eigen's LDLT (Cholesky) in double. With l2 = λ
-// the objective is the loss plus (λ/2)·‖w‖² (nλ joins μ on the diagonal). Full batch.
+// as MATLAB's trainlm. JᵀJ + μI is factored by Eigen's LDLT (Cholesky) in double; with fewer
+// residuals m than parameters the same step comes from the m × m system JJᵀ + μI, as
+// (JᵀJ + μI)⁻¹Jᵀ = Jᵀ(JJᵀ + μI)⁻¹. With l2 = λ the objective is the loss plus (λ/2)·‖w‖² (nλ joins
+// μ on the diagonal). Full batch.
 //
 // Memory: JᵀJ and its factorization are two P×P matrices of doubles, 16·P² bytes for P
 // parameters; models of more than kMaxParameters (8,192: 1 GiB) are refused at compile().
@@ -58,16 +60,21 @@ class LevenbergMarquardt final : public Optimizer {
   bool apply(const StepInput& in) override;
 
  private:
-  // JᵀJ (lower triangle) and Jᵀr at the current weights, chunk by chunk of samples.
-  void normal_equations(Objective& objective);
+  // The Jacobian's products at the current weights: Jᵀr and JᵀJ (primal), or J whole and JJᵀ
+  // (dual, fewer residuals than parameters).
+  void linearize(Objective& objective);
+  void size_for(Index parameters, Index residuals, Index per_sample);
+  // step_ = −(JᵀJ + cI)⁻¹(Jᵀr + nλ·w); false if the factorization fails.
+  bool solve(double c, double nl2, std::span<const Scalar> w);
 
   LevenbergMarquardtOptions options_;
   std::size_t mu_ = add_scalar("mu", options_.mu);
-  // Working memory (not state), sized by bound().
-  Eigen::MatrixXd jtj_, system_;
-  Eigen::VectorXd jtr_, delta_;
-  Matrix jt_chunk_;
-  Eigen::MatrixXd jt_double_;
+  // Working memory (not state), sized by the first step.
+  Index rows_ = 0;                      // residuals m
+  bool dual_ = false;                   // m < parameters: solve the m × m system
+  Matrix jt_chunk_;                     // Jᵀ of a chunk of samples, as the objective writes it
+  Eigen::MatrixXd jt_, gram_, system_;  // Jᵀ in double; JᵀJ or JJᵀ (lower); + cI, factored
+  Eigen::VectorXd rhs_, delta_, extra_, step_;
   AlignedVector residuals_, w0_;
 };
 
