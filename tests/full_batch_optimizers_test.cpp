@@ -140,6 +140,27 @@ TEST(LineSearch, MoreThuenteMeetsTheStrongWolfeConditions) {
   }
 }
 
+// φ = −α + 0.1α² below α = 3 and NaN beyond, with a curvature condition no finite point meets
+// (|φ'| ≥ 0.4 there): after a NaN every trial stays below that step (none is tried twice), and the
+// search ends on the best point it can reach.
+TEST(LineSearch, NeverRetriesAStepThatOverflowed) {
+  const auto phi = [](double a) { return a >= 3 ? std::nan("") : -a + 0.1 * a * a; };
+  const auto dphi = [](double a) { return a >= 3 ? std::nan("") : -1 + 0.2 * a; };
+  detail::LineSearchOptions options;
+  options.gtol = 0.1;
+  detail::MoreThuente search(phi(0), dphi(0), 1.0, options);
+  double lowest_failed = INFINITY;
+  while (true) {
+    const double a = search.step();
+    EXPECT_LT(a, lowest_failed);
+    if (a >= 3) lowest_failed = a;
+    if (search.report(phi(a), dphi(a))) break;
+  }
+  EXPECT_LE(search.evaluations(), 12);
+  EXPECT_LT(search.lowest().step, 3);
+  EXPECT_LT(search.lowest().value, phi(1.0));
+}
+
 TEST(LineSearch, ShrinksAfterAnOverflow) {
   // φ is NaN beyond α = 1; the minimizer of (α − 0.5)² is inside.
   const auto phi = [](double a) { return a > 1 ? std::nan("") : (a - 0.5) * (a - 0.5); };
@@ -267,6 +288,11 @@ TEST(LevenbergMarquardt, RefusesModelsTooLargeForItsMatrices) {
   } catch (const InvalidArgument& e) {
     EXPECT_NE(std::string(e.what()).find("8192"), std::string::npos) << e.what();
   }
+  // Refused, the model is not half compiled: it asks to be compiled, and compiles with another rule.
+  EXPECT_FALSE(model.compiled());
+  EXPECT_THROW(model.predict(Matrix::Zero(100, 1)), Error);
+  model.compile({.loss = "mse", .optimizer = "lbfgs"});
+  EXPECT_EQ(model.predict(Matrix::Zero(100, 2)).cols(), 2);
 }
 
 // One step of lm on a model against δ = −(JᵀJ + cI)⁻¹(Jᵀr + nλw), c = μ + nλ, computed here from

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "fathom/fathom.hpp"
+#include "model_file_fixture.hpp"
 
 namespace fathom {
 namespace {
@@ -137,6 +138,28 @@ TEST(FullBatchTraining, LbfgsStartsEachStepFromTheLastLineSearchPoint) {
   EXPECT_GE(model.optimizer().evaluations() - before, 4);
 }
 
+TEST(FullBatchTraining, StateOutOfRangeInAFileIsRefused) {
+  Matrix x, y;
+  blobs(x, y);
+  const std::pair<const char*, std::pair<const char*, double>> cases[] = {{"lbfgs", {"stored_pairs", 11}},
+                                                                          {"lbfgs", {"newest_pair", 2.5}},
+                                                                          {"lm", {"mu", -1}},
+                                                                          {"lm", {"mu", 1e12}}};
+  for (const auto& [name, edit] : cases) {
+    Sequential model = blob_model(name);
+    model.fit(x, y, {.epochs = 2});
+    const std::string bytes = fathom_model_file_test::with_metadata(
+        model_bytes(model),
+        [&](nlohmann::json& meta) { meta["optimizer"]["state"][edit.first] = edit.second; });
+    try {
+      model_from_bytes(bytes, "edited");
+      ADD_FAILURE() << name << " " << edit.first << " loaded";
+    } catch (const FileError& e) {
+      EXPECT_NE(std::string(e.what()).find(edit.first), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST(FullBatchTraining, CopyCarriesTheState) {
   Matrix x, y;
   blobs(x, y);
@@ -192,12 +215,14 @@ TEST(FullBatchTraining, ClearErrors) {
     model.add(Dropout(0.5));
     model.add(Dense(3, "softmax"));
     model.compile({.loss = Loss(name == "lm" ? "mse" : "cce"), .optimizer = name});
+    const std::vector<Scalar> before(model.parameters().values().begin(), model.parameters().values().end());
     try {
       model.fit(x, y);
       ADD_FAILURE() << name << " trained with dropout";
     } catch (const InvalidArgument& e) {
       EXPECT_NE(std::string(e.what()).find("Dropout"), std::string::npos) << e.what();
     }
+    EXPECT_TRUE(std::equal(before.begin(), before.end(), model.parameters().values().begin())) << name;
   }
   {  // the step() verb has no objective to search along
     Sequential model = blob_model("lbfgs");

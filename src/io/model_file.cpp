@@ -211,6 +211,7 @@ void restore_state(const json& meta, Sequential& model) {
                         " optimizer's state)");
     *value = number(state->at(name));
   }
+  model.optimizer().check_state();
 
   const json& info = meta.at("info");
   model.info.task = info.at("task").get<std::string>();

@@ -61,6 +61,17 @@ LBFGS::LBFGS(LBFGSOptions options)
   newest_ = add_scalar("newest_pair", 0);
 }
 
+void LBFGS::check_state() const {
+  const double stored = scalar(stored_), newest = scalar(newest_);
+  if (!(stored >= 0 && stored <= m_ && stored == std::floor(stored)) ||
+      !(newest >= 0 && newest < m_ && newest == std::floor(newest))) {
+    std::ostringstream out;
+    out << "lbfgs: state stored_pairs " << stored << " and newest_pair " << newest
+        << " must be whole numbers in [0, " << m_ << "] and [0, " << m_ << ")";
+    throw InvalidArgument(out.str());
+  }
+}
+
 void LBFGS::bound(std::size_t size) {
   d_.assign(size, 0);
   x0_.assign(size, 0);

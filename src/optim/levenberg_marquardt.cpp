@@ -63,6 +63,18 @@ void LevenbergMarquardt::bound(std::size_t size) {
   rows_ = 0;
 }
 
+void LevenbergMarquardt::check_state() const {
+  const double mu = scalar(mu_);
+  if (!(mu > 0 && mu <= double(options_.mu_max))) {
+    std::ostringstream out;
+    out << "lm: state mu " << mu << " must be in (0, mu_max " << options_.mu_max << "]";
+    throw InvalidArgument(out.str());
+  }
+}
+
+LevenbergMarquardt::LevenbergMarquardt(const LevenbergMarquardt& other)
+    : Optimizer(other), options_(other.options_), mu_(other.mu_), w0_(other.w0_.size(), 0) {}
+
 bool LevenbergMarquardt::update(std::span<Scalar>, std::span<const Scalar>, std::int64_t) {
   throw Error("lm: a step needs the Jacobian and the loss at trial weights: train with fit or train_step");
 }
@@ -145,14 +157,15 @@ bool LevenbergMarquardt::apply(const StepInput& in) {
   const std::span<Scalar> w = in.w;
   auto W = Eigen::Map<Eigen::VectorXf>(w.data(), Index(w.size()));
   linearize(objective);
-  if (const double norm = 2 * rhs_.norm(); norm <= options_.gradient_tolerance) {
+  // The objective n·(loss + (λ/2)‖w‖²) = ½Σr² + (nλ/2)‖w‖²: its gradient Jᵀr + nλw, its
+  // Gauss–Newton Hessian JᵀJ + nλI.
+  const double n = double(objective.samples()), l2 = double(options_.l2);
+  if (const double norm = 2 * (rhs_ + (n * l2) * W.cast<double>()).norm();
+      norm <= options_.gradient_tolerance) {
     set_converged(at_most("the gradient norm of the squared errors", norm, "gradient_tolerance",
                           options_.gradient_tolerance));
     return true;
   }
-  // The objective n·(loss + (λ/2)‖w‖²) = ½Σr² + (nλ/2)‖w‖²: its gradient Jᵀr + nλw, its
-  // Gauss–Newton Hessian JᵀJ + nλI.
-  const double n = double(objective.samples()), l2 = double(options_.l2);
   const auto objective_at = [&](double loss) {
     return loss + (l2 == 0 ? 0.0 : 0.5 * l2 * W.cast<double>().squaredNorm());
   };
@@ -174,7 +187,7 @@ bool LevenbergMarquardt::apply(const StepInput& in) {
     }
     W = W0;
     mu *= double(options_.mu_increase);
-    if (mu > double(options_.mu_max)) {
+    if (!(mu <= double(options_.mu_max))) {
       mu = double(options_.mu_max);
       std::ostringstream why;
       why << "no step lowered the loss with mu up to mu_max " << options_.mu_max;

@@ -65,7 +65,7 @@ double next_step(Interval& in, double stp, double fp, double dp, double stmin, d
                           : std::max(stp + 0.66 * (in.sty - stp), stpf);
     } else {
       stpf = std::abs(stpc - stp) > std::abs(stpq - stp) ? stpc : stpq;
-      stpf = std::clamp(stpf, stmin, stmax);
+      stpf = std::max(stmin, std::min(stmax, stpf));  // (not std::clamp: no precondition on the bounds)
     }
   } else {
     // Case 4: lower, same slope sign, the slope does not decrease: the cubic step towards sty when
@@ -108,10 +108,12 @@ bool MoreThuente::report(double f, double g) {
   ++evaluations_;
   converged_ = false;
   if (!std::isfinite(f) || !std::isfinite(g)) {
-    // Too far (overflow): never step as far again; halve towards the best point.
-    o_.step_max = stp_;
-    stmax_ = std::min(stmax_, stp_);
+    // Too far (overflow): halve towards the best point, and never step beyond that again (every
+    // bound of later trials shrinks to it, so the failed step is not tried twice).
     stp_ = stx_ + 0.5 * (stp_ - stx_);
+    o_.step_max = std::min(o_.step_max, stp_);
+    stmax_ = std::min(stmax_, stp_);
+    stmin_ = std::min(stmin_, stp_);
     return evaluations_ >= o_.max_evaluations || stp_ <= o_.step_min;
   }
   if (f < lowest_.value) lowest_ = {stp_, f, g};
@@ -154,7 +156,7 @@ bool MoreThuente::report(double f, double g) {
     stmin_ = stp_ + kExtrapolateLow * (stp_ - stx_);
     stmax_ = stp_ + kExtrapolateHigh * (stp_ - stx_);
   }
-  stp_ = std::clamp(stp_, o_.step_min, o_.step_max);
+  stp_ = std::max(o_.step_min, std::min(o_.step_max, stp_));
   // No trial that rounding could not tell from the interval's ends: go back to the best point.
   if ((bracketed_ && (stp_ <= stmin_ || stp_ >= stmax_)) ||
       (bracketed_ && stmax_ - stmin_ <= o_.xtol * stmax_))

@@ -38,6 +38,11 @@ RpropRule::RpropRule(const char* name, RPROPOptions options, bool backtrack)
   }
 }
 
+void RpropRule::check_state() const {
+  if (backtrack_ && std::isnan(scalar(previous_loss_)))
+    throw InvalidArgument(name() + ": state previous_loss is NaN, expected a loss or inf");
+}
+
 bool RpropRule::apply(const StepInput& in) {
   if (backtrack_ && std::isnan(in.loss))
     throw Error(name() +

@@ -207,11 +207,12 @@ History fit(Sequential& model, ConstMatrixView x, ConstMatrixView y, const FitOp
       for (const auto& [key, value] : evaluate_view(model, x_val, y_val, kInferenceBatch, validation))
         logs["val_" + key] = value;
     }
-    if (optimizer.has_learning_rate()) logs["lr"] = optimizer.learning_rate();
+    // (The model's optimizer now: a callback may have compiled the model again.)
+    if (model.optimizer().has_learning_rate()) logs["lr"] = model.optimizer().learning_rate();
     fit_history.append(epoch, logs);
     model.history.append(epoch, logs);
     // A rule that has converged would not move again: this epoch is the last.
-    if (!optimizer.converged().empty()) model.stop_training = true;
+    if (!model.optimizer().converged().empty()) model.stop_training = true;
     for (Callback* cb : options.callbacks) cb->on_epoch_end(model, epoch, logs);
   }
   for (Callback* cb : options.callbacks) cb->on_train_end(model);

@@ -6,16 +6,19 @@
 
 namespace fathom::detail {
 
-void ModelObjective::first_use() {
-  if (used_) return;
-  for (std::size_t i = 0; i < model_.layer_count(); ++i) {
-    if (dynamic_cast<const Dropout*>(&model_.layer(i)) != nullptr) {
+void ModelObjective::require_deterministic(const Sequential& model) {
+  for (std::size_t i = 0; i < model.layer_count(); ++i) {
+    if (dynamic_cast<const Dropout*>(&model.layer(i)) != nullptr) {
       throw InvalidArgument(
-          model_.optimizer().name() + " evaluates the loss at several weights per step and needs " +
-          "it to be the same function each time; the Dropout layer \"" + model_.layer(i).name() +
+          model.optimizer().name() + " evaluates the loss at several weights per step and needs " +
+          "it to be the same function each time; the Dropout layer \"" + model.layer(i).name() +
           "\" draws new masks at every evaluation (remove it, or train with another optimizer)");
     }
   }
+}
+
+void ModelObjective::first_use() {
+  if (used_) return;
   model_.step_output_ = model_.output();
   used_ = true;
 }

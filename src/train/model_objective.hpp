@@ -18,14 +18,17 @@ class ModelObjective final : public Objective {
   Index residuals_per_sample() const override;
   void jacobian(Index first, Index count, MatrixView Jt, std::span<Scalar> r) override;
 
+  // Throws if the model's loss is random (Dropout draws new masks at every evaluation), which a
+  // rule evaluating trial weights cannot use.
+  static void require_deterministic(const Sequential& model);
+
   // Whether the optimizer evaluated anything (the model's output buffers then hold a trial's).
   bool used() const { return used_; }
   // Whether it evaluated a gradient (the model then holds the last one as a candidate to keep).
   bool gradient_evaluated() const { return gradient_evaluated_; }
 
  private:
-  // On first use: keeps the batch's outputs at the step's starting weights (for the metrics), and
-  // refuses a model whose loss is random (Dropout draws new masks at every evaluation).
+  // On first use: keeps the batch's outputs at the step's starting weights (for the metrics).
   void first_use();
 
   Sequential& model_;

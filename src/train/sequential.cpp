@@ -69,6 +69,11 @@ void Sequential::add_layer(std::unique_ptr<Layer> layer) {
 
 void Sequential::compile(CompileOptions options) {
   require(!layers_.empty(), "Sequential::compile: the model has no layers");
+  std::unique_ptr<Optimizer> optimizer = options.optimizer.release();
+  require(optimizer != nullptr, "Sequential::compile: no optimizer");
+  // Uncompiled until the end: a refusal below (a metric's name, an arena too large for the
+  // optimizer) leaves a model that asks to be compiled, never a half-built one.
+  optimizer_.reset();
   params_->clear();
   Index width = input_dim_;
   max_width_ = input_dim_;
@@ -79,13 +84,12 @@ void Sequential::compile(CompileOptions options) {
   }
   params_->finalize();
   for (auto& layer : layers_) layer->initialize(*params_, rng_);
-  loss_ = options.loss;
-  optimizer_ = options.optimizer.release();
-  require(optimizer_ != nullptr, "Sequential::compile: no optimizer");
-  optimizer_->bind(*params_);
-  metric_names_.clear();
+  optimizer->bind(*params_);
+  std::vector<std::string> metric_names;
   for (const auto& name : options.metrics)
-    metric_names_.push_back(make_metric(name)->name());  // checks the name
+    metric_names.push_back(make_metric(name)->name());  // checks the name
+  loss_ = options.loss;
+  metric_names_ = std::move(metric_names);
   inputs_.assign(layers_.size(), nullptr);
   cache_output();
   reserved_ = 0;
@@ -93,6 +97,7 @@ void Sequential::compile(CompileOptions options) {
   output_ = nullptr;
   forward_pending_ = false;
   gradients_kept_ = true;
+  optimizer_ = std::move(optimizer);
 }
 
 void Sequential::cache_output() {
@@ -233,8 +238,8 @@ void Sequential::backpropagate(MatrixView grad, bool is_delta) {
 
 void Sequential::step() {
   require_compiled("step");
-  optimizer_->set_evaluations(optimizer_->evaluations() + 1);  // the forward and backward before it
   step_with(last_loss_, nullptr);
+  optimizer_->set_evaluations(optimizer_->evaluations() + 1);  // the forward and backward before it
 }
 
 void Sequential::step_with(double loss, Objective* objective) {
@@ -262,6 +267,9 @@ double Sequential::train_step(ConstMatrixView x, ConstMatrixView y) {
     last_n_ = 1;
     return loss;
   }
+  // A rule that evaluates the loss at trial weights needs it to be one function: refused before
+  // anything moves.
+  if (optimizer_->needs_objective()) detail::ModelObjective::require_deterministic(*this);
   if (kept_applies(x, y)) {
     // The last step's final evaluation was of these weights on this data: its loss, gradient
     // and outputs are still in place.

@@ -26,7 +26,8 @@ struct LBFGSOptions {
   Scalar curvature = 0.9f;
   Scalar l2 = 0;  // λ: (λ/2)·‖w‖² added to the loss, λ·w to its gradient
   // Allow batches smaller than the training set (each step then minimizes a different batch's
-  // loss: noisy, for very large data only).
+  // loss: noisy, for very large data only). It is then a per-batch rule: fit's default batch is
+  // 32, shuffled, unless batch_size says otherwise.
   bool mini_batches = false;
 
   static constexpr auto fields() {
@@ -50,6 +51,8 @@ class LBFGS final : public Optimizer {
   std::string name() const override { return kName; }
   std::string config_json() const override;
   std::unique_ptr<Optimizer> clone() const override { return std::make_unique<LBFGS>(*this); }
+  bool needs_objective() const override { return true; }
+  void check_state() const override;
   bool full_batch() const override { return !options_.mini_batches; }
   const LBFGSOptions& options() const { return options_; }
   // The pairs held now (0 after bind, at most history).

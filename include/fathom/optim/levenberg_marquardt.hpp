@@ -23,7 +23,7 @@ struct LevenbergMarquardtOptions {
   Scalar mu_increase = 10;    // > 1
   Scalar mu_decrease = 0.1f;  // in (0, 1)
   Scalar mu_max = 1e10f;      // μ above this: no step lowers the loss (converged)
-  // Converged when ‖2Jᵀr‖, the gradient of the sum of squared errors Σr², is at most this
+  // Converged when ‖2(Jᵀr + nλw)‖, the gradient of Σr² (+ nλ‖w‖²), is at most this
   // (trainlm's min_grad; on the sum, not the mean, so that it does not shrink with the data).
   Scalar gradient_tolerance = 1e-7f;
   Scalar l2 = 0;
@@ -45,9 +45,14 @@ class LevenbergMarquardt final : public Optimizer {
   static constexpr const char* kName = "lm";
   static constexpr std::size_t kMaxParameters = 8192;
   explicit LevenbergMarquardt(LevenbergMarquardtOptions options = {});
+  // The options and state; not the working memory (up to 1.5 GiB), which the next step rebuilds.
+  LevenbergMarquardt(const LevenbergMarquardt& other);
+  LevenbergMarquardt& operator=(const LevenbergMarquardt&) = delete;
   std::string name() const override { return kName; }
   std::string config_json() const override;
   std::unique_ptr<Optimizer> clone() const override { return std::make_unique<LevenbergMarquardt>(*this); }
+  bool needs_objective() const override { return true; }
+  void check_state() const override;
   bool full_batch() const override { return true; }
   bool has_learning_rate() const override { return false; }
   const LevenbergMarquardtOptions& options() const { return options_; }

@@ -64,6 +64,11 @@ class Optimizer {
   // True for the rules that step on the whole training set (rprop, irprop+, lbfgs, lm): fit
   // feeds them every training sample each step and refuses a smaller batch.
   virtual bool full_batch() const { return false; }
+  // True for the rules that evaluate the objective at trial weights (lbfgs, lm): train_step then
+  // refuses a model whose loss is random (Dropout).
+  virtual bool needs_objective() const { return false; }
+  // Throws InvalidArgument if the state (as read from a model file) is out of its range.
+  virtual void check_state() const {}
   // False for the rules that size their own steps (rprop, irprop+, lm): they have no learning
   // rate to set or schedule (set_learning_rate throws) and fit logs no "lr".
   virtual bool has_learning_rate() const { return true; }

@@ -36,6 +36,7 @@ class RpropRule : public Optimizer {
  public:
   bool full_batch() const override { return true; }
   bool has_learning_rate() const override { return false; }
+  void check_state() const override;
   const RPROPOptions& options() const { return options_; }
 
  protected:
