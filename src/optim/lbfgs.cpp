@@ -37,14 +37,6 @@ int whole(const char* option, Scalar value, int most) {
   return int(value);
 }
 
-// "what value is at most option limit", numbers to 3 digits (a message of set_converged).
-std::string at_most(const char* what, double value, const char* option, double limit) {
-  std::ostringstream out;
-  out.precision(3);
-  out << what << ' ' << value << " is at most " << option << ' ' << limit;
-  return out.str();
-}
-
 }  // namespace
 
 LBFGS::LBFGS(LBFGSOptions options)
@@ -159,8 +151,8 @@ bool LBFGS::apply(const StepInput& in) {
   const double f0 = penalized(in.loss, w);
   const double largest = g0.cwiseAbs().maxCoeff();
   if (largest <= options_.gradient_tolerance) {
-    set_converged(at_most("the largest gradient component", largest, "gradient_tolerance",
-                          options_.gradient_tolerance));
+    set_converged(detail::at_most("the largest gradient component", largest, "gradient_tolerance",
+                                  options_.gradient_tolerance));
     return true;
   }
   direction(g0_);
@@ -201,8 +193,8 @@ bool LBFGS::apply(const StepInput& in) {
   const double change = std::abs(f0 - f) / std::max({std::abs(f0), std::abs(f), 1.0});
   if (change <= options_.change_tolerance) {
     if (search_converged_ || stored_pairs() <= 1) {
-      set_converged(
-          at_most("the loss's relative change", change, "change_tolerance", options_.change_tolerance));
+      set_converged(detail::at_most("the loss's relative change", change, "change_tolerance",
+                                    options_.change_tolerance));
     } else {
       scalar(stored_) = 0;  // a search that stalled along d: the next step starts again from −g
     }

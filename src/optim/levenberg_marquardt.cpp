@@ -34,14 +34,6 @@ const LevenbergMarquardtOptions& checked_lm(const LevenbergMarquardtOptions& opt
   return options;
 }
 
-// "what value is at most option limit", numbers to 3 digits (a message of set_converged).
-std::string at_most(const char* what, double value, const char* option, double limit) {
-  std::ostringstream out;
-  out.precision(3);
-  out << what << ' ' << value << " is at most " << option << ' ' << limit;
-  return out.str();
-}
-
 }  // namespace
 
 // No learning rate: the base's is a placeholder that nothing reads (has_learning_rate is false).
@@ -162,8 +154,8 @@ bool LevenbergMarquardt::apply(const StepInput& in) {
   const double n = double(objective.samples()), l2 = double(options_.l2);
   if (const double norm = 2 * (rhs_ + (n * l2) * W.cast<double>()).norm();
       norm <= options_.gradient_tolerance) {
-    set_converged(at_most("the gradient norm of the squared errors", norm, "gradient_tolerance",
-                          options_.gradient_tolerance));
+    set_converged(detail::at_most("the gradient norm of the squared errors", norm, "gradient_tolerance",
+                                  options_.gradient_tolerance));
     return true;
   }
   const auto objective_at = [&](double loss) {

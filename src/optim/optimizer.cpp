@@ -11,6 +11,7 @@
 #include <cmath>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string_view>
 
 #include "../core/name_call.hpp"
@@ -56,6 +57,13 @@ void check_option(std::string_view optimizer, std::string_view option, OptionRan
     case OptionRange::flag:
       return;
   }
+}
+
+std::string at_most(std::string_view what, double value, std::string_view option, double limit) {
+  std::ostringstream out;
+  out.precision(3);
+  out << what << ' ' << value << " is at most " << option << ' ' << limit;
+  return out.str();
 }
 
 }  // namespace detail

@@ -1,5 +1,8 @@
-// The model's loss as the objective of a full-batch step (model_objective.hpp).
+// The model's loss as the objective of a full-batch step (model_objective.hpp), and the
+// evaluation a step keeps for the next one (Sequential::kept_).
 #include "model_objective.hpp"
+
+#include <cstring>
 
 #include "fathom/core/error.hpp"
 #include "fathom/nn/dropout.hpp"
@@ -71,3 +74,26 @@ void ModelObjective::jacobian(Index first, Index count, MatrixView Jt, std::span
 }
 
 }  // namespace fathom::detail
+
+namespace fathom {
+
+// The kept evaluation (Sequential::kept_): the last gradient evaluation of a full-batch step,
+// which the next step of fit starts from when nothing has run and the weights have not moved.
+
+void Sequential::gradient_evaluated(double loss) {
+  kept_.loss = loss;
+  kept_.passes = passes_;
+  kept_.output = output_;
+  const auto w = std::as_const(*params_).values();
+  kept_.weights.assign(w.begin(), w.end());  // allocates once: the arena's size does not change
+}
+
+bool Sequential::kept_applies(ConstMatrixView x, ConstMatrixView y) const {
+  if (!keep_evaluations_ || !kept_.valid || kept_.passes != passes_) return false;
+  if (kept_.x != x.data() || kept_.y != y.data() || kept_.n != x.cols()) return false;
+  const auto w = std::as_const(*params_).values();
+  return kept_.weights.size() == w.size() &&
+         std::memcmp(w.data(), kept_.weights.data(), w.size() * sizeof(Scalar)) == 0;
+}
+
+}  // namespace fathom

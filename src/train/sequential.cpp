@@ -308,22 +308,6 @@ double Sequential::train_step(ConstMatrixView x, ConstMatrixView y) {
   return loss;
 }
 
-void Sequential::gradient_evaluated(double loss) {
-  kept_.loss = loss;
-  kept_.passes = passes_;
-  kept_.output = output_;
-  const auto w = std::as_const(*params_).values();
-  kept_.weights.assign(w.begin(), w.end());  // allocates once: the arena's size does not change
-}
-
-bool Sequential::kept_applies(ConstMatrixView x, ConstMatrixView y) const {
-  if (!keep_evaluations_ || !kept_.valid || kept_.passes != passes_) return false;
-  if (kept_.x != x.data() || kept_.y != y.data() || kept_.n != x.cols()) return false;
-  const auto w = std::as_const(*params_).values();
-  return kept_.weights.size() == w.size() &&
-         std::memcmp(w.data(), kept_.weights.data(), w.size() * sizeof(Scalar)) == 0;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Inference: const, over the caller's workspace; the layers' and the model's own buffers are
 // never touched, so any number of threads may run it on one model.
