@@ -1,5 +1,6 @@
-// The optimizer interface (docs/concepts.md, gradient descent): built over a model's parameter
-// arena, it knows only the parameter values and their gradients, and exposes step(). The
+// The optimizer interface (docs/concepts.md, gradient descent; full-batch training): built over a
+// model's parameter arena, it knows the parameter values, their gradients and the loss, and
+// exposes step(); the full-batch rules may also evaluate the Objective (objective.hpp). The
 // training loop owns epochs and batches; the step counter advances exactly once per step().
 // Every optimizer is one row of the table in src/optim/optimizer.cpp (make_optimizer,
 // optimizer_names); its Options struct holds its defaults and lists its options in fields().
