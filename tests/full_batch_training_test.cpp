@@ -148,9 +148,10 @@ TEST(FullBatchTraining, StateOutOfRangeInAFileIsRefused) {
   for (const auto& [name, edit] : cases) {
     Sequential model = blob_model(name);
     model.fit(x, y, {.epochs = 2});
+    const std::string key = edit.first;  // (a lambda may not capture a structured binding in C++20)
+    const double value = edit.second;
     const std::string bytes = fathom_model_file_test::with_metadata(
-        model_bytes(model),
-        [&](nlohmann::json& meta) { meta["optimizer"]["state"][edit.first] = edit.second; });
+        model_bytes(model), [&](nlohmann::json& meta) { meta["optimizer"]["state"][key] = value; });
     try {
       model_from_bytes(bytes, "edited");
       ADD_FAILURE() << name << " " << edit.first << " loaded";
