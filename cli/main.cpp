@@ -8,6 +8,7 @@
 #include <new>
 
 #include "common.hpp"
+#include "distributed.hpp"
 
 #ifndef FATHOM_VERSION
 #define FATHOM_VERSION "unknown"
@@ -27,9 +28,22 @@ int exit_code(const std::exception& e) {
   return cli::kRuntime;
 }
 
+// Under mpirun, "fathom: " names the rank on every process but rank 0.
+std::string prefix() {
+  const int rank = fathom::cli::launcher_rank();
+  return rank == 0 ? "fathom: " : "fathom (rank " + std::to_string(rank) + "): ";
+}
+
+// The last word of a failed command: its message, then (in an MPI job) the end of every process.
+int fail(const std::string& message, int code) {
+  if (isatty(STDERR_FILENO)) std::cerr << "\r\033[K";  // over a progress bar the error cut short
+  std::cerr << prefix() << message << '\n';
+  fathom::cli::end_mpi(code);
+  return code;
+}
+
 int out_of_memory() {
-  std::cerr << "fathom: out of memory: the data or the network is too large for this machine\n";
-  return fathom::cli::kBadData;
+  return fail("out of memory: the data or the network is too large for this machine", fathom::cli::kBadData);
 }
 
 // Edit distance where swapping two neighbouring letters counts as one edit ("trian" → "train").
@@ -115,11 +129,16 @@ int main(int argc, char** argv) {
         const std::string unknown = unknown_argument(app, argc, argv);
         if (!unknown.empty()) message = unknown;
       }
-      std::cerr << "fathom: " << message << '\n';
+      // Every process of an MPI job parses the same line: rank 0 speaks for them.
+      if (launcher_rank() == 0) std::cerr << "fathom: " << message << '\n';
       return kUsage;
     }
     for (const auto& command : commands) {
-      if (command.app->parsed()) return command.run();
+      if (command.app->parsed()) {
+        const int code = command.run();
+        end_mpi(code);
+        return code;
+      }
     }
     return kUsage;
   } catch (const std::bad_alloc&) {
@@ -129,8 +148,6 @@ int main(int argc, char** argv) {
     // A size past what a container can hold at all: the same failure, one step earlier.
     return out_of_memory();
   } catch (const std::exception& e) {
-    if (isatty(STDERR_FILENO)) std::cerr << "\r\033[K";  // over a progress bar the error cut short
-    std::cerr << "fathom: " << e.what() << '\n';
-    return exit_code(e);
+    return fail(e.what(), exit_code(e));
   }
 }

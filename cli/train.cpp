@@ -9,9 +9,11 @@
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include "common.hpp"
+#include "distributed.hpp"
 #include "train_report.hpp"
 #include "train_setup.hpp"
 
@@ -38,12 +40,24 @@ void write_training_report(const Sequential& model, const TrainSetup& setup, con
 }
 
 int run_train(TrainArgs& args) {
+  // Under mpirun: data-parallel over every process, each reading the data and building the
+  // model as given (docs/scaling.md); rank 0 alone prints and writes files.
+  Communicator* world = mpi_world();
+  if (world != nullptr && args.perceptron)
+    throw UsageError("--perceptron trains on one process: run it without mpirun");
   check_outputs({args.save, args.log, args.checkpoint, args.report}, args.force);
   if (args.perceptron) return run_perceptron(args);
   if (args.tensorboard.empty() &&
       (args.histogram_freq != TrainArgs{}.histogram_freq || args.update_freq != 0))
     throw UsageError(
         "--histogram-freq and --update-freq set what --tensorboard DIR writes; give --tensorboard");
+  std::optional<QuietStream> quiet_rank;
+  if (world != nullptr && world->rank() != 0) {
+    for (std::string* output : {&args.save, &args.log, &args.checkpoint, &args.report, &args.tensorboard})
+      output->clear();
+    args.quiet = true;
+    quiet_rank.emplace(std::cerr);  // its warnings are rank 0's; an error still reaches stderr
+  }
   TrainSetup setup = prepare_training(args);
   Sequential& model = *setup.model;
   std::vector<Callback*> callbacks;
@@ -86,6 +100,9 @@ int run_train(TrainArgs& args) {
   }
 
   if (!args.quiet) {
+    if (world != nullptr)
+      std::cerr << "data-parallel over " << world->size() << " processes (MPI): each computes 1/"
+                << world->size() << " of every batch\n";
     std::cerr << "training on " << setup.train.samples() - (setup.validation ? 0 : setup.validation_samples)
               << " samples"
               << (setup.has_validation ? ", validating on " + std::to_string(setup.validation_samples)
@@ -104,7 +121,8 @@ int run_train(TrainArgs& args) {
                  .validation_x = setup.validation ? &setup.validation->x : nullptr,
                  .validation_y = setup.validation ? &setup.validation->y : nullptr,
                  .callbacks = callbacks,
-                 .initial_epoch = setup.initial_epoch};
+                 .initial_epoch = setup.initial_epoch,
+                 .communicator = world};
   if (fit.initial_epoch >= fit.epochs) {
     throw UsageError("--resume: the model has already trained " + std::to_string(fit.initial_epoch) +
                      " epochs; ask for more with --epochs (the total, e.g. --epochs " +

@@ -30,6 +30,7 @@ packages=(
   python3-pytest       # the Python package's tests (python/tests/)
   libonnx-dev          # ONNX export: the ONNX project's protobuf classes and model checker
   python3-onnx         # the tests check exported files with ONNX's Python checker too
+  libopenmpi-dev openmpi-bin  # data-parallel training over MPI (mpirun -np N fathom train; docs/scaling.md)
 )
 
 missing=()

@@ -10,7 +10,9 @@
 #include <numeric>
 
 #include "../core/finite.hpp"
+#include "data_parallel.hpp"
 #include "fathom/core/error.hpp"
+#include "fathom/nn/dropout.hpp"
 #include "fathom/nn/loss.hpp"
 #include "fathom/train/callbacks.hpp"
 #include "fathom/train/metrics.hpp"
@@ -73,13 +75,31 @@ class Batches {
   Matrix buffer_;
 };
 
+// Columns [share.first, share.first + share.count) of a matrix view.
+ConstMatrixView columns(ConstMatrixView m, detail::Share share) {
+  return ConstMatrixView(m.data() + share.first * m.rows(), m.rows(), share.count);
+}
+
+Logs evaluate_share(const Sequential& model, ConstMatrixView x, ConstMatrixView y, Index n_all,
+                    Index batch_size, InferenceWorkspace& ws, Communicator* comm);
+
 // Inference only (Sequential::infer over ws): the model is read, never written. x and y have
-// been checked.
+// been checked. Given a communicator (data-parallel fit), this process evaluates its share of
+// the samples and the loss and metrics are summed over every process's.
 Logs evaluate_view(const Sequential& model, ConstMatrixView x, ConstMatrixView y, Index batch_size,
-                   InferenceWorkspace& ws) {
+                   InferenceWorkspace& ws, Communicator* comm = nullptr) {
   require(batch_size >= 1, "evaluate: batch_size must be >= 1, got " + std::to_string(batch_size));
+  const Index n_all = x.cols();
+  const detail::Share share =
+      comm ? detail::share_of(n_all, comm->rank(), comm->size()) : detail::Share{0, n_all};
+  return evaluate_share(model, columns(x, share), columns(y, share), n_all, batch_size, ws, comm);
+}
+
+// evaluate_view's loop over this process's share (x, y) of n_all samples.
+Logs evaluate_share(const Sequential& model, ConstMatrixView x, ConstMatrixView y, Index n_all,
+                    Index batch_size, InferenceWorkspace& ws, Communicator* comm) {
   const Index n = x.cols();
-  const Index batch = std::min(batch_size, n);
+  const Index batch = std::max<Index>(1, std::min(batch_size, n));
   ws.reserve(model, batch);
   auto metrics = make_metrics(model);
   double loss_sum = 0;
@@ -90,9 +110,47 @@ Logs evaluate_view(const Sequential& model, ConstMatrixView x, ConstMatrixView y
     loss_sum += model.loss_of(T, ws) * double(nb);
     for (auto& m : metrics) m->update(A, T);
   }
-  Logs logs{{"loss", loss_sum / double(n)}};
+  if (comm != nullptr) {
+    // A share of no samples still sizes the metrics' totals (Metric::reduce).
+    if (n == 0)
+      for (auto& m : metrics) m->update(ConstMatrixView(y.data(), y.rows(), 0), y);
+    comm->allreduce_sum(std::span<double>(&loss_sum, 1));
+    for (auto& m : metrics) m->reduce(*comm);
+  }
+  Logs logs{{"loss", loss_sum / double(n_all)}};
   for (auto& m : metrics) logs[m->name()] = m->result();
   return logs;
+}
+
+bool has_random_layers(const Sequential& model) {
+  for (std::size_t i = 0; i < model.layer_count(); ++i)
+    if (const auto* dropout = dynamic_cast<const Dropout*>(&model.layer(i)); dropout && dropout->rate() > 0)
+      return true;
+  return false;
+}
+
+// Before a data-parallel fit: every process must hold the same data and options (checked, and
+// refused on every process if not), then starts from rank 0's model.
+void start_data_parallel(Communicator& comm, Sequential& model, ConstMatrixView x, ConstMatrixView y,
+                         ConstMatrixView x_val, ConstMatrixView y_val, const FitOptions& options,
+                         Index batch) {
+  detail::Agreement mine;
+  mine.add("the number of training samples", std::uint64_t(x.cols()));
+  mine.add("the number of validation samples", std::uint64_t(x_val.cols()));
+  mine.add("the batch size", std::uint64_t(batch));
+  mine.add("epochs", std::uint64_t(options.epochs));
+  mine.add("initial_epoch", std::uint64_t(options.initial_epoch));
+  mine.add("shuffle", options.shuffle ? 1 : 0);
+  mine.add("the number of parameters", model.parameters().size());
+  mine.add("the optimizer's state buffers", model.optimizer().state().size());
+  mine.add("the fingerprint of the training inputs", detail::fingerprint({x.data(), std::size_t(x.size())}));
+  mine.add("the fingerprint of the training targets", detail::fingerprint({y.data(), std::size_t(y.size())}));
+  mine.add("the fingerprint of the validation inputs",
+           detail::fingerprint({x_val.data(), std::size_t(x_val.size())}));
+  mine.add("the fingerprint of the validation targets",
+           detail::fingerprint({y_val.data(), std::size_t(y_val.size())}));
+  detail::require_agreement(comm, mine);
+  detail::broadcast_model(comm, model);
 }
 
 void check_options(const FitOptions& options) {
@@ -109,6 +167,11 @@ void check_options(const FitOptions& options) {
           "fit: give validation data or a validation_split, not both");
   for (std::size_t i = 0; i < options.callbacks.size(); ++i) {
     require(options.callbacks[i] != nullptr, "fit: callbacks[" + std::to_string(i) + "] is null");
+  }
+  if (const Communicator* comm = options.communicator) {
+    require(comm->size() >= 1 && comm->rank() >= 0 && comm->rank() < comm->size(),
+            "fit: the communicator's rank " + std::to_string(comm->rank()) + " is not in [0, " +
+                std::to_string(comm->size()) + ")");
   }
 }
 
@@ -147,6 +210,11 @@ History fit(Sequential& model, ConstMatrixView x, ConstMatrixView y, const FitOp
                           " samples (leave batch_size at its default, 0, or set it to " + std::to_string(n) +
                           " or more" + (optimizer.name() == "lbfgs" ? "; or allow mini_batches)" : ")"));
   }
+  // Data-parallel training (docs/scaling.md): this process computes its share of every batch.
+  // A group of one is one process's training, without a collective call.
+  Communicator* comm =
+      options.communicator != nullptr && options.communicator->size() > 1 ? options.communicator : nullptr;
+  if (comm != nullptr) start_data_parallel(*comm, model, x_train, y_train, x_val, y_val, options, batch);
   model.reserve(batch);  // validation runs on its own workspace, not on the training buffers
   // The full-batch steps may start from the last step's final evaluation (Sequential::kept_):
   // within this fit the data stay where they are. Never kept past it.
@@ -157,8 +225,10 @@ History fit(Sequential& model, ConstMatrixView x, ConstMatrixView y, const FitOp
     ~StopKeeping() {
       model.keep_evaluations_ = false;
       model.kept_.valid = false;
+      model.parallel_ = {};
     }
   } stop_keeping{model};
+  const bool own_stream = comm != nullptr && has_random_layers(model);
   // A full-batch step reads the training data in place; the others gather each batch.
   Batches inputs(x_train, whole ? 0 : batch), targets(y_train, whole ? 0 : batch);
   InferenceWorkspace validation;  // sized by the first validation, reused by every epoch's
@@ -193,18 +263,28 @@ History fit(Sequential& model, ConstMatrixView x, ConstMatrixView y, const FitOp
     double loss_sum = 0;
     for (Index start = 0; start < n; start += batch) {
       const Index nb = std::min(batch, n - start);
-      const ConstMatrixView bx = whole ? x_train : inputs(order, start, nb);
-      const ConstMatrixView by = whole ? y_train : targets(order, start, nb);
-      const double loss = model.train_step(bx, by);
+      // This process's share of the batch (all of it without a communicator).
+      const detail::Share share =
+          comm ? detail::share_of(nb, comm->rank(), comm->size()) : detail::Share{0, nb};
+      const ConstMatrixView bx =
+          whole ? columns(x_train, share) : inputs(order, start + share.first, share.count);
+      const ConstMatrixView by =
+          whole ? columns(y_train, share) : targets(order, start + share.first, share.count);
+      model.parallel_ = {.comm = comm, .batch = nb, .own_stream = own_stream};
+      const double loss = model.train_step(bx, by);  // in data-parallel training, the whole batch's
       loss_sum += loss * double(nb);
       for (auto& m : metrics) m->update(model.output(), by);  // this batch's outputs, before its update
       const BatchLogs step{.batch = start / batch, .size = nb, .loss = loss};
       for (Callback* cb : options.callbacks) cb->on_train_batch_end(model, step);
     }
     Logs logs{{"loss", loss_sum / double(n)}};
+    if (comm != nullptr) {
+      for (auto& m : metrics) m->reduce(*comm);
+      detail::require_same_weights(*comm, model);
+    }
     for (auto& m : metrics) logs[m->name()] = m->result();
     if (has_val) {
-      for (const auto& [key, value] : evaluate_view(model, x_val, y_val, kInferenceBatch, validation))
+      for (const auto& [key, value] : evaluate_view(model, x_val, y_val, kInferenceBatch, validation, comm))
         logs["val_" + key] = value;
     }
     // (The model's optimizer now: a callback may have compiled the model again.)
@@ -214,6 +294,12 @@ History fit(Sequential& model, ConstMatrixView x, ConstMatrixView y, const FitOp
     // A rule that has converged would not move again: this epoch is the last.
     if (!model.optimizer().converged().empty()) model.stop_training = true;
     for (Callback* cb : options.callbacks) cb->on_epoch_end(model, epoch, logs);
+    if (comm != nullptr) {
+      // A callback that stops one process (a time limit) stops them all.
+      double stopping = model.stop_training ? 1.0 : 0.0;
+      comm->allreduce_sum(std::span<double>(&stopping, 1));
+      model.stop_training = stopping > 0;
+    }
   }
   for (Callback* cb : options.callbacks) cb->on_train_end(model);
   return fit_history;

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "fathom/core/error.hpp"
+#include "fathom/train/communicator.hpp"
 #include "metric_helpers.hpp"
 
 namespace fathom {
@@ -19,6 +20,14 @@ using namespace detail;
 
 // ---- streaming metrics ------------------------------------------------------------------
 // Every metric reports 0 before it has seen a sample, so a history row is never NaN.
+
+// Counts summed over processes, in double: exact up to 2^53.
+void sum_counts(Communicator& comm, long long& a, long long& b) {
+  std::array<double, 2> totals{double(a), double(b)};
+  comm.allreduce_sum(totals);
+  a = static_cast<long long>(totals[0]);
+  b = static_cast<long long>(totals[1]);
+}
 
 // "accuracy": the fraction of columns whose predicted class equals the target class.
 class Accuracy final : public Metric {
@@ -35,6 +44,7 @@ class Accuracy final : public Metric {
   }
   double result() const override { return ratio(double(correct_), double(total_)); }
   bool higher_is_better() const override { return true; }
+  void reduce(Communicator& comm) override { sum_counts(comm, correct_, total_); }
 
  private:
   long long correct_ = 0, total_ = 0;
@@ -58,6 +68,7 @@ class ThresholdAccuracy final : public Metric {
   }
   double result() const override { return ratio(double(correct_), double(total_)); }
   bool higher_is_better() const override { return true; }
+  void reduce(Communicator& comm) override { sum_counts(comm, correct_, total_); }
 
  private:
   std::string name_, label_;  // label_ is built once: update() must not allocate
@@ -84,6 +95,12 @@ class MeanError final : public Metric {
   }
   double result() const override { return ratio(sum_, double(count_)); }
   bool higher_is_better() const override { return false; }
+  void reduce(Communicator& comm) override {
+    std::array<double, 2> totals{sum_, double(count_)};
+    comm.allreduce_sum(totals);
+    sum_ = totals[0];
+    count_ = static_cast<long long>(totals[1]);
+  }
 
  private:
   bool squared_;
@@ -138,6 +155,33 @@ class R2 final : public Metric {
     return r2_from(ss_res, ss_tot);
   }
   bool higher_is_better() const override { return true; }
+  // Each process's sums are about its own shift: they are moved to one shift, the mean of all
+  // targets, in two rounds (Chan et al.'s pairwise combination of sums of squares), which keeps
+  // the cancellation the shift avoids from coming back.
+  void reduce(Communicator& comm) override {
+    const std::size_t rows = sum_t_.size();
+    std::vector<double> totals(2 * rows + 1);
+    for (std::size_t k = 0; k < rows; ++k) {
+      totals[k] = sum_t_[k] + double(count_) * shift_[k];  // Σt
+      totals[rows + k] = ss_res_[k];
+    }
+    totals[2 * rows] = double(count_);
+    comm.allreduce_sum(totals);
+    const double n = totals[2 * rows];
+    std::vector<double> centred(rows);
+    for (std::size_t k = 0; k < rows; ++k) {
+      const double mean = n > 0 ? totals[k] / n : 0.0;
+      // Σ(t − mean)² of this process's targets, from its sums about its shift.
+      const double d = shift_[k] - mean;
+      centred[k] = sum_t2_[k] + 2 * d * sum_t_[k] + double(count_) * d * d;
+      shift_[k] = mean;
+      sum_t_[k] = 0;  // Σ(t − mean) over all processes is 0 up to rounding
+      ss_res_[k] = totals[rows + k];
+    }
+    comm.allreduce_sum(centred);
+    sum_t2_ = centred;
+    count_ = static_cast<long long>(n);
+  }
 
  private:
   bool sized_ = false;
@@ -192,6 +236,21 @@ class MacroScore final : public Metric {
     return ratio(sum, present);
   }
   bool higher_is_better() const override { return true; }
+  void reduce(Communicator& comm) override {
+    const std::size_t classes = tp_.size();
+    std::vector<double> totals(3 * classes);
+    for (std::size_t c = 0; c < classes; ++c) {
+      totals[c] = double(tp_[c]);
+      totals[classes + c] = double(predicted_[c]);
+      totals[2 * classes + c] = double(support_[c]);
+    }
+    comm.allreduce_sum(totals);
+    for (std::size_t c = 0; c < classes; ++c) {
+      tp_[c] = static_cast<long long>(totals[c]);
+      predicted_[c] = static_cast<long long>(totals[classes + c]);
+      support_[c] = static_cast<long long>(totals[2 * classes + c]);
+    }
+  }
 
  private:
   Kind kind_;
@@ -242,6 +301,13 @@ MetricPtr make_threshold_metric(std::string_view name, std::string_view base) {
 }
 
 }  // namespace
+
+void Metric::reduce(Communicator& comm) {
+  (void)comm;
+  throw InvalidArgument("metric \"" + name() +
+                        "\" does not say how to combine its totals across processes (Metric::reduce), so "
+                        "it cannot be computed in data-parallel training");
+}
 
 std::unique_ptr<Metric> make_metric(std::string_view name) {
   for (const auto& entry : kMetrics)

@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "data_parallel.hpp"
 #include "fathom/core/error.hpp"
 #include "fathom/nn/dropout.hpp"
 
@@ -28,10 +29,17 @@ void ModelObjective::first_use() {
 
 double ModelObjective::evaluate(bool gradient) {
   first_use();
-  model_.forward(x_, true);
-  if (!gradient) return model_.loss_of(y_);
-  model_.zero_grad();
-  const double loss = model_.backward(y_);
+  const auto& parallel = model_.parallel_;
+  double loss = 0;
+  if (!gradient) {
+    // In data-parallel training, the loss of every process's share together (as below).
+    if (x_.cols() > 0) {
+      model_.forward(x_, true);
+      loss = model_.loss_of(y_);
+    }
+    return parallel.comm == nullptr ? loss : sum_loss(*parallel.comm, loss, x_.cols(), parallel.batch);
+  }
+  loss = model_.evaluate_batch(x_, y_);
   model_.gradient_evaluated(loss);
   gradient_evaluated_ = true;
   return loss;
@@ -51,6 +59,12 @@ Index ModelObjective::residuals_per_sample() const {
 // whose gradients are the Jacobian row ∂a_k/∂w (= ∂r_k/∂w, as r = a − t).
 void ModelObjective::jacobian(Index first, Index count, MatrixView Jt, std::span<Scalar> r) {
   const Index k_out = residuals_per_sample();
+  if (model_.parallel_.comm != nullptr) {
+    throw InvalidArgument(
+        model_.optimizer().name() +
+        " needs every sample's Jacobian row on one process and does not train data-parallel "
+        "(use lbfgs or irprop+, whose gradients sum over processes)");
+  }
   require(first >= 0 && count >= 1 && first + count <= samples(), "jacobian: samples out of range");
   require(Jt.rows() == Index(model_.parameters().size()) && Jt.cols() == count * k_out &&
               Index(r.size()) == count * k_out,

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "../core/finite.hpp"
+#include "data_parallel.hpp"
 #include "diverged.hpp"
 #include "fathom/core/error.hpp"
 #include "fathom/nn/dense.hpp"
@@ -148,7 +149,8 @@ ConstMatrixView Sequential::run_forward(ConstMatrixView x, bool training) {
   ConstMatrixView Y = x;
   for (std::size_t i = 0; i < layers_.size(); ++i) {
     inputs_[i] = Y.data();
-    new (&Y) ConstMatrixView(layers_[i]->forward(Y, *params_, training, rng_));  // rebind the view
+    Rng& rng = parallel_.own_stream ? layer_rng_ : rng_;
+    new (&Y) ConstMatrixView(layers_[i]->forward(Y, *params_, training, rng));  // rebind the view
   }
   output_ = Y.data();
   last_n_ = x.cols();
@@ -253,7 +255,9 @@ double Sequential::train_step(ConstMatrixView x, ConstMatrixView y) {
   require_compiled("train_step");
   auto* sgd = dynamic_cast<SGD*>(optimizer_.get());
   double loss = 0;
-  if (x.cols() == 1 && sgd != nullptr && sgd->plain() && online_->applies()) {
+  // (Online backprop writes no gradient buffer: a share of a data-parallel batch takes the
+  // general path, whose gradient is summed over the processes.)
+  if (x.cols() == 1 && sgd != nullptr && sgd->plain() && online_->applies() && parallel_.comm == nullptr) {
     if (x.rows() != input_dim_ || y.rows() != output_dim() || y.cols() != 1) {
       throw ShapeError("train_step: the model takes " + std::to_string(input_dim_) + " inputs and " +
                        std::to_string(output_dim()) + " targets per sample, got " + std::to_string(x.rows()) +
@@ -277,9 +281,7 @@ double Sequential::train_step(ConstMatrixView x, ConstMatrixView y) {
     output_ = kept_.output;
     last_n_ = x.cols();
   } else {
-    forward(x, true);
-    zero_grad();
-    loss = backward(y);
+    loss = evaluate_batch(x, y);
     optimizer_->set_evaluations(optimizer_->evaluations() + 1);
   }
   kept_.valid = false;
@@ -306,6 +308,34 @@ double Sequential::train_step(ConstMatrixView x, ConstMatrixView y) {
     gradients_kept_ = false;
   }
   return loss;
+}
+
+double Sequential::evaluate_batch(ConstMatrixView x, ConstMatrixView y) {
+  if (parallel_.comm == nullptr) {
+    forward(x, true);
+    zero_grad();
+    return backward(y);
+  }
+  if (parallel_.own_stream) {
+    const auto rank = static_cast<std::uint64_t>(parallel_.comm->rank());
+    layer_rng_.reseed(rng_.next() ^ (rank * 0xD1B54A32D192ED03ULL));
+  }
+  double loss = 0;
+  if (x.cols() > 0) {
+    forward(x, true);
+    zero_grad();
+    loss = backward(y);
+  } else {
+    // A share of no samples (a batch smaller than the processes): adds nothing to the sums.
+    if (x.rows() != input_dim_ || y.rows() != output_dim() || y.cols() != 0)
+      throw ShapeError("train_step: an empty share must still have the model's inputs and outputs as rows");
+    reserve(1);
+    zero_grad();
+    output_ = grad_out_.data();
+    last_n_ = 0;
+    forward_pending_ = false;
+  }
+  return detail::sum_gradients(*parallel_.comm, params_->grads(), loss, x.cols(), parallel_.batch);
 }
 
 // ---------------------------------------------------------------------------------------------

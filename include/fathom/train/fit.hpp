@@ -11,6 +11,7 @@
 namespace fathom {
 
 class Callback;
+class Communicator;
 class Sequential;
 
 // evaluate and predict run the network on this many samples at a time. It sets the memory
@@ -36,6 +37,12 @@ struct FitOptions {
   const Matrix* validation_y = nullptr;
   std::vector<Callback*> callbacks = {};
   int initial_epoch = 0;  // to resume: epochs run from initial_epoch to epochs − 1
+  // Data-parallel training (docs/scaling.md): fit runs on every process of the communicator's
+  // group with the same data and options; each computes its share of every batch (batch_size is
+  // the whole batch's), the gradients are summed, and every process applies the same update.
+  // Losses, metrics and validation are over all processes, so callbacks see the same logs
+  // everywhere; rank 0's model is copied to the others first. nullptr: this process alone.
+  Communicator* communicator = nullptr;
 };
 
 // Trains model on x (inputs × n) and y (outputs × n); see Sequential::fit. The views are read

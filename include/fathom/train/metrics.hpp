@@ -21,6 +21,8 @@
 
 namespace fathom {
 
+class Communicator;
+
 class Metric {
  public:
   virtual ~Metric() = default;
@@ -31,6 +33,11 @@ class Metric {
   virtual double result() const = 0;
   // Higher is better (accuracy) or lower is better (mse), for EarlyStopping's "auto" mode.
   virtual bool higher_is_better() const = 0;
+  // Data-parallel training (train/communicator.hpp): combines every process's totals so that
+  // result(), on each of them, is that of all their batches together. Every process calls it
+  // once its batches are in; each has had at least one update() since reset() (an empty batch
+  // counts). The default throws: a metric of one's own says how its totals add up.
+  virtual void reduce(Communicator& comm);
 };
 
 // Throws InvalidArgument naming the metric and the known names if unknown.

@@ -32,6 +32,7 @@
 namespace fathom {
 
 class Dense;
+class Communicator;
 namespace detail {
 class OnlineSgd;
 class ModelObjective;
@@ -249,6 +250,21 @@ class Sequential {
   };
   KeptEvaluation kept_;
   bool keep_evaluations_ = false;  // set by fit for its full-batch steps
+  // Data-parallel training (fit given a Communicator, docs/scaling.md): train_step's batch is
+  // this process's share of a batch of `batch` samples over every process of `comm`; the
+  // gradient and the loss are summed over them before the update. Set by fit for its steps.
+  struct DataParallel {
+    Communicator* comm = nullptr;
+    Index batch = 0;
+    // Random layers (Dropout) draw from layer_rng_, a stream of this process's seeded from rng_
+    // at every step, so that rng_ (the batch order) stays the same on every process.
+    bool own_stream = false;
+  };
+  DataParallel parallel_;
+  Rng layer_rng_;
+  // train_step's forward and backward passes, or none on a share of no samples: the loss, and
+  // the gradient in the arena, summed over the processes in data-parallel training.
+  double evaluate_batch(ConstMatrixView x, ConstMatrixView y);
   // ModelObjective's gradient evaluations: the candidate for kept_.
   void gradient_evaluated(double loss);
   // Whether kept_ holds the loss and gradient of x, y at the current weights.
