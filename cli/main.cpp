@@ -37,7 +37,8 @@ std::string prefix() {
 // The last word of a failed command: its message, then (in an MPI job) the end of every process.
 int fail(const std::string& message, int code) {
   if (isatty(STDERR_FILENO)) std::cerr << "\r\033[K";  // over a progress bar the error cut short
-  std::cerr << prefix() << message << '\n';
+  // One write, so that the lines of an MPI job's ranks do not interleave.
+  std::cerr << prefix() + message + '\n' << std::flush;
   fathom::cli::end_mpi(code);
   return code;
 }

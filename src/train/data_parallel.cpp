@@ -109,3 +109,37 @@ void require_same_weights(Communicator& comm, const Sequential& model) {
 }
 
 }  // namespace fathom::detail
+
+namespace fathom {
+
+// train_step's (and a full-batch objective's) forward and backward passes: in data-parallel
+// training over this process's share, then summed over every process's.
+double Sequential::evaluate_batch(ConstMatrixView x, ConstMatrixView y) {
+  if (parallel_.comm == nullptr) {
+    forward(x, true);
+    zero_grad();
+    return backward(y);
+  }
+  if (parallel_.own_stream) {
+    const auto rank = static_cast<std::uint64_t>(parallel_.comm->rank());
+    layer_rng_.reseed(rng_.next() ^ (rank * 0xD1B54A32D192ED03ULL));
+  }
+  double loss = 0;
+  if (x.cols() > 0) {
+    forward(x, true);
+    zero_grad();
+    loss = backward(y);
+  } else {
+    // A share of no samples (a batch smaller than the processes): adds nothing to the sums.
+    if (x.rows() != input_dim_ || y.rows() != output_dim() || y.cols() != 0)
+      throw ShapeError("train_step: an empty share must still have the model's inputs and outputs as rows");
+    reserve(1);
+    zero_grad();
+    output_ = grad_out_.data();
+    last_n_ = 0;
+    forward_pending_ = false;
+  }
+  return detail::sum_gradients(*parallel_.comm, params_->grads(), loss, x.cols(), parallel_.batch);
+}
+
+}  // namespace fathom

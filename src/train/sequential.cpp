@@ -10,7 +10,6 @@
 #include <utility>
 
 #include "../core/finite.hpp"
-#include "data_parallel.hpp"
 #include "diverged.hpp"
 #include "fathom/core/error.hpp"
 #include "fathom/nn/dense.hpp"
@@ -308,34 +307,6 @@ double Sequential::train_step(ConstMatrixView x, ConstMatrixView y) {
     gradients_kept_ = false;
   }
   return loss;
-}
-
-double Sequential::evaluate_batch(ConstMatrixView x, ConstMatrixView y) {
-  if (parallel_.comm == nullptr) {
-    forward(x, true);
-    zero_grad();
-    return backward(y);
-  }
-  if (parallel_.own_stream) {
-    const auto rank = static_cast<std::uint64_t>(parallel_.comm->rank());
-    layer_rng_.reseed(rng_.next() ^ (rank * 0xD1B54A32D192ED03ULL));
-  }
-  double loss = 0;
-  if (x.cols() > 0) {
-    forward(x, true);
-    zero_grad();
-    loss = backward(y);
-  } else {
-    // A share of no samples (a batch smaller than the processes): adds nothing to the sums.
-    if (x.rows() != input_dim_ || y.rows() != output_dim() || y.cols() != 0)
-      throw ShapeError("train_step: an empty share must still have the model's inputs and outputs as rows");
-    reserve(1);
-    zero_grad();
-    output_ = grad_out_.data();
-    last_n_ = 0;
-    forward_pending_ = false;
-  }
-  return detail::sum_gradients(*parallel_.comm, params_->grads(), loss, x.cols(), parallel_.batch);
 }
 
 // ---------------------------------------------------------------------------------------------
