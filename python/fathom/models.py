@@ -67,15 +67,19 @@ class Sequential:
     # Training ------------------------------------------------------------------------------
 
     def fit(self, x, y, epochs=1, batch_size=None, verbose="auto", callbacks=None, validation_split=0.0,
-            validation_data=None, shuffle=True, initial_epoch=0):
+            validation_data=None, shuffle=True, initial_epoch=0, communicator=None):
         """Trains on x (samples × features) and y (targets, or class labels: see docs/python.md)
         and returns the History of this call. batch_size None: 32, or every sample for the
         full-batch optimizers (RPROP, IRPROPPlus, LBFGS, LevenbergMarquardt). The GIL is
         released while it runs; Ctrl-C stops it
         between steps with KeyboardInterrupt, the model keeping the weights of the last step.
         verbose: 0 silent; 1 ("auto", as in Keras) a line per epoch and, on a terminal, a bar moving
-        within each epoch; 2 a line per epoch."""
-        verbose = 1 if verbose == "auto" else _count("verbose", verbose, 0)
+        within each epoch; 2 a line per epoch.
+        communicator: fathom.distributed.init()'s, to train data-parallel over MPI (every process
+        calls fit with the same data; docs/scaling.md); "auto" verbose is then 0 on ranks but 0."""
+        if verbose == "auto":
+            verbose = 1 if communicator is None or communicator.rank == 0 else 0
+        verbose = _count("verbose", verbose, 0)
         xa = self._inputs(x)
         ya, names = targets(y, self._m.output_dim, self._m.class_names)
         _same_samples(xa, ya)
@@ -104,7 +108,7 @@ class Sequential:
         try:
             values = self._m.fit(xa, ya, _count("epochs", epochs), 0 if batch_size is None else _count("batch_size", batch_size),
                                  bool(shuffle), float(validation_split), vx, vy, callbacks,
-                                 _count("initial_epoch", initial_epoch, 0), verbose)
+                                 _count("initial_epoch", initial_epoch, 0), verbose, communicator)
         except BaseException:
             if steps_before is None or self._m.iterations == steps_before:
                 self._m.class_names, self._m.task, self._m.feature_names = before

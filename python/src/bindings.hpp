@@ -28,5 +28,6 @@ py::dict to_dict(const Logs& logs);
 void bind_errors(py::module_& m);
 void bind_model(py::module_& m);
 void bind_callbacks(py::module_& m);
+void bind_distributed(py::module_& m);
 
 }  // namespace fathom::python

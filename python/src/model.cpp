@@ -15,6 +15,7 @@
 #include "fathom/io/model_file.hpp"
 #include "fathom/nn/dense.hpp"
 #include "fathom/train/callbacks.hpp"
+#include "fathom/train/communicator.hpp"
 #include "fathom/train/sequential.hpp"
 #include "fathom/train/summary.hpp"
 #include "python_callbacks.hpp"
@@ -37,6 +38,7 @@ struct FitArgs {
   py::list callbacks;
   int initial_epoch;
   int verbose;
+  Communicator* communicator;
 };
 
 py::dict fit(Sequential& model, const py::array& x, const py::array& y, const FitArgs& a) {
@@ -58,7 +60,8 @@ py::dict fit(Sequential& model, const py::array& x, const py::array& y, const Fi
                      .validation_x = val_x ? &*val_x : nullptr,
                      .validation_y = val_y ? &*val_y : nullptr,
                      .callbacks = {},
-                     .initial_epoch = a.initial_epoch};
+                     .initial_epoch = a.initial_epoch,
+                     .communicator = a.communicator};
   for (const py::handle cb : a.callbacks) {
     if (py::isinstance<Callback>(cb)) {
       options.callbacks.push_back(cb.cast<Callback*>());
@@ -234,14 +237,15 @@ void bind_model(py::module_& m) {
           "fit",
           [](Sequential& model, const py::array& x, const py::array& y, int epochs, Index batch_size,
              bool shuffle, double validation_split, py::object validation_x, py::object validation_y,
-             py::list callbacks, int initial_epoch, int verbose) {
-            return fit(model, x, y,
-                       FitArgs{epochs, batch_size, shuffle, validation_split, std::move(validation_x),
-                               std::move(validation_y), std::move(callbacks), initial_epoch, verbose});
+             py::list callbacks, int initial_epoch, int verbose, Communicator* communicator) {
+            return fit(
+                model, x, y,
+                FitArgs{epochs, batch_size, shuffle, validation_split, std::move(validation_x),
+                        std::move(validation_y), std::move(callbacks), initial_epoch, verbose, communicator});
           },
           py::arg("x"), py::arg("y"), py::arg("epochs"), py::arg("batch_size"), py::arg("shuffle"),
           py::arg("validation_split"), py::arg("validation_x"), py::arg("validation_y"), py::arg("callbacks"),
-          py::arg("initial_epoch"), py::arg("verbose"))
+          py::arg("initial_epoch"), py::arg("verbose"), py::arg("communicator") = nullptr)
       .def("evaluate", &evaluate, py::arg("x"), py::arg("y"), py::arg("batch_size") = py::none())
       .def("predict", &predict, py::arg("x"), py::arg("batch_size") = py::none())
       .def("get_weights", &get_weights)

@@ -44,4 +44,5 @@ PYBIND11_MODULE(_fathom, m) {
   fathom::python::bind_errors(m);
   fathom::python::bind_model(m);
   fathom::python::bind_callbacks(m);
+  fathom::python::bind_distributed(m);
 }
