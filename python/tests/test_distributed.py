@@ -2,6 +2,7 @@
 Python (docs/scaling.md): the same weights as one process's, printed and saved by rank 0 alone,
 and an exception on one rank ends the whole job instead of leaving the other waiting."""
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -16,6 +17,7 @@ import fathom.distributed
 pytestmark = pytest.mark.skipif(not fathom.distributed.available(), reason="fathom was built without MPI")
 
 SCRIPT = textwrap.dedent("""
+    import os
     import sys
     import numpy as np
     import fathom, fathom.distributed
@@ -34,8 +36,11 @@ SCRIPT = textwrap.dedent("""
     history = model.fit(x, y, epochs=3, batch_size=16, validation_split=0.2, communicator=world)
     if fathom.distributed.rank() == 0:
         model.save(sys.argv[1])
-    print("rank", fathom.distributed.rank(), "of", fathom.distributed.size(), "val_accuracy",
-          history.history["val_accuracy"][-1])
+    report = "rank %d of %d val_accuracy %r\\n" % (fathom.distributed.rank(), fathom.distributed.size(),
+                                                   history.history["val_accuracy"][-1])
+    sys.stdout.flush()
+    os.write(1, report.encode())  # one write: the ranks' lines do not interleave
+
 """)
 
 
@@ -59,9 +64,10 @@ def test_a_job_trains_the_model_one_process_trains(tmp_path):
         job = mpirun(n, script, tmp_path / f"job{n}.fm", "ok")
         assert job.returncode == 0, job.stderr
         # Every rank reports the same validation accuracy (reduced); only rank 0 prints epochs.
-        # (mpirun hands rank 0 a terminal: its progress bar's escapes may start a line.)
-        reports = [line[line.index("rank "):] for line in job.stdout.splitlines() if "rank " in line]
-        assert len(reports) == n and len({r.split("val_accuracy")[1] for r in reports}) == 1, job.stdout
+        # (mpirun hands rank 0 a terminal: its progress bar may share a line with a report.)
+        reports = re.findall(r"rank (\d) of (\d) val_accuracy (\S+)", job.stdout)
+        assert sorted(int(r[0]) for r in reports) == list(range(n)), job.stdout
+        assert {r[1] for r in reports} == {str(n)} and len({r[2] for r in reports}) == 1, job.stdout
         assert job.stdout.count("Epoch 1/3") + job.stdout.count("epoch 1/3") == 1, job.stdout
         w, w1 = weights(tmp_path / f"job{n}.fm"), weights(tmp_path / "one.fm")
         assert np.max(np.abs(w - w1) / np.maximum(np.abs(w1), 0.01)) <= 1e-5

@@ -11,16 +11,6 @@
 
 namespace fathom::detail {
 
-double sum_gradients(Communicator& comm, std::span<Scalar> grads, double loss, Index count, Index total) {
-  // count == 0: the gradient is zeros already (zero_grad), and so is this process's share.
-  if (count != total && count > 0) {
-    const Scalar share = static_cast<Scalar>(double(count) / double(total));
-    for (Scalar& g : grads) g *= share;
-  }
-  comm.allreduce_sum(grads);
-  return sum_loss(comm, loss, count, total);
-}
-
 double sum_loss(Communicator& comm, double loss, Index count, Index total) {
   double weighted = count > 0 ? loss * double(count) / double(total) : 0.0;
   comm.allreduce_sum(std::span<double>(&weighted, 1));
@@ -128,7 +118,9 @@ double Sequential::evaluate_batch(ConstMatrixView x, ConstMatrixView y) {
   if (x.cols() > 0) {
     forward(x, true);
     zero_grad();
-    loss = backward(y);
+    // This share's gradient weighted by its part of the batch, n/batch, at the output delta
+    // (outputs × n values) rather than over the whole arena afterwards.
+    loss = backward_scaled(y, static_cast<Scalar>(double(x.cols()) / double(parallel_.batch)));
   } else {
     // A share of no samples (a batch smaller than the processes): adds nothing to the sums.
     if (x.rows() != input_dim_ || y.rows() != output_dim() || y.cols() != 0)
@@ -139,7 +131,8 @@ double Sequential::evaluate_batch(ConstMatrixView x, ConstMatrixView y) {
     last_n_ = 0;
     forward_pending_ = false;
   }
-  return detail::sum_gradients(*parallel_.comm, params_->grads(), loss, x.cols(), parallel_.batch);
+  parallel_.comm->allreduce_sum(params_->grads());  // the whole batch's mean gradient
+  return detail::sum_loss(*parallel_.comm, loss, x.cols(), parallel_.batch);
 }
 
 }  // namespace fathom

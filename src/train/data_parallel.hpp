@@ -25,11 +25,8 @@ inline Share share_of(Index n, int rank, int size) {
   return {first, n * (rank + 1) / size - first};
 }
 
-// This process's gradient (the mean over its `count` samples, in `grads`) and loss, made the
-// mean over all `total` samples of every process's: each is weighted by count / total and
-// summed. Every process holds the same sums afterwards. Returns the summed loss.
-double sum_gradients(Communicator& comm, std::span<Scalar> grads, double loss, Index count, Index total);
-// The same for a loss alone.
+// This process's loss, the mean over its `count` samples, made the mean over all `total`
+// samples of every process's: weighted by count / total and summed. Every process gets it.
 double sum_loss(Communicator& comm, double loss, Index count, Index total);
 
 // One 64-bit fingerprint of some values, to tell whether two processes hold the same data.

@@ -198,7 +198,9 @@ std::span<const Scalar> Sequential::gradients() const {
 
 // Backpropagation: the output delta (BP1), then every layer backwards (BP2–BP4) with the
 // weights of the forward pass; the optimizer changes them only in step().
-double Sequential::backward(ConstMatrixView y) {
+double Sequential::backward(ConstMatrixView y) { return backward_scaled(y, 1); }
+
+double Sequential::backward_scaled(ConstMatrixView y, Scalar scale) {
   ++passes_;
   require_compiled("backward");
   require(forward_pending_, "Sequential::backward: call forward first");
@@ -211,6 +213,7 @@ double Sequential::backward(ConstMatrixView y) {
   } else {
     loss_.gradient(A, y, grad);  // ∂C/∂a; the layer multiplies by φ'(v) (BP1)
   }
+  if (scale != 1) grad *= scale;  // every gradient below is linear in it
   backpropagate(grad, fused_);
   last_loss_ = loss;
   return loss;

@@ -203,6 +203,8 @@ class Sequential {
   void cache_output();
   friend class detail::ModelObjective;
   friend History fit(Sequential&, ConstMatrixView, ConstMatrixView, const FitOptions&);
+  // backward(), with the output gradient, and so every gradient, multiplied by `scale`.
+  double backward_scaled(ConstMatrixView y, Scalar scale);
   // BP1–BP4 from the output gradient (∂C/∂a, or δ^L when is_delta) of the last forward.
   void backpropagate(MatrixView grad, bool is_delta);
   // The optimizer's step, after checking the gradients: loss and objective as Optimizer::step.
