@@ -46,29 +46,34 @@ int launcher_rank() {
 }
 
 Communicator* mpi_world() {
-  if (!distributed::launched() || launcher_size() <= 1) return nullptr;
+  if (!distributed::launched()) return nullptr;
   Job& j = job();
-  if (j.world) return j.world.get();
-  if (!distributed::available()) {
-    throw UsageError("started by mpirun with " + std::to_string(launcher_size()) +
-                     " processes, but this fathom was built without MPI (install libopenmpi-dev and "
-                     "build with -DFATHOM_MPI=ON)");
+  if (!j.world) {
+    if (!distributed::available()) {
+      if (launcher_size() <= 1) return nullptr;
+      throw UsageError("started by mpirun with " + std::to_string(launcher_size()) +
+                       " processes, but this fathom was built without MPI (install libopenmpi-dev and "
+                       "build with -DFATHOM_MPI=ON)");
+    }
+    // The job's size from MPI itself: not every launcher says it in the environment.
+    j.environment = std::make_unique<distributed::Environment>();
+    j.world = std::make_unique<distributed::MpiCommunicator>();
+    // The cores of this machine shared among its processes, unless --threads or OMP_NUM_THREADS
+    // says otherwise (mpirun may not bind the processes to cores).
+    if (j.world->size() > 1 && std::getenv("OMP_NUM_THREADS") == nullptr) {
+      int local = 1;
+      for (const char* name : {"OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS"})
+        if (const int n = env_int(name, -1); n >= 1) local = n;
+      set_num_threads(std::max(1, num_threads() / local));
+    }
   }
-  j.environment = std::make_unique<distributed::Environment>();
-  j.world = std::make_unique<distributed::MpiCommunicator>();
-  // The cores of this machine shared among its processes, unless --threads or OMP_NUM_THREADS
-  // says otherwise (mpirun may not bind the processes to cores).
-  if (std::getenv("OMP_NUM_THREADS") == nullptr) {
-    const int local = std::max(1, env_int("OMPI_COMM_WORLD_LOCAL_SIZE", 1));
-    set_num_threads(std::max(1, num_threads() / local));
-  }
-  return j.world.get();
+  return j.world->size() > 1 ? j.world.get() : nullptr;
 }
 
 void end_mpi(int code) {
   Job& j = job();
   if (!j.world) return;
-  if (code != 0) distributed::abort(code);
+  if (code != 0 && j.world->size() > 1) distributed::abort(code);
   j.world.reset();
   j.environment.reset();
 }

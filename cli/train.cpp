@@ -45,6 +45,10 @@ int run_train(TrainArgs& args) {
   Communicator* world = mpi_world();
   if (world != nullptr && args.perceptron)
     throw UsageError("--perceptron trains on one process: run it without mpirun");
+  if (world != nullptr && args.optimizer.name == "lm")
+    throw UsageError(
+        "--optimizer lm needs every sample's Jacobian row on one process and does not train "
+        "data-parallel: run it without mpirun, or use lbfgs or irprop+");
   check_outputs({args.save, args.log, args.checkpoint, args.report}, args.force);
   if (args.perceptron) return run_perceptron(args);
   if (args.tensorboard.empty() &&

@@ -4,6 +4,9 @@
 // combine exactly; and what cannot work is refused on every process alike.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <limits>
+
 #include "data_parallel_cases.hpp"
 #include "fathom/fathom.hpp"
 #include "thread_group.hpp"
@@ -161,6 +164,85 @@ TEST(DataParallelChecks, LevenbergMarquardtIsRefusedWithTheReason) {
     }
   });
   for (const auto& e : errors) EXPECT_NE(e.find("does not train data-parallel"), std::string::npos) << e;
+}
+
+TEST(DataParallelChecks, BadDataOnOneProcessIsRefusedOnEveryBeforeTraining) {
+  ParallelCase c = parallel_cases()[0];
+  Matrix bad = *c.x;
+  bad(1, 30) = std::numeric_limits<Scalar>::quiet_NaN();
+  std::vector<std::string> errors(3u);
+  ThreadGroup(3).run([&](Communicator& member) {
+    Sequential model = c.model();
+    FitOptions options = c.options;
+    options.communicator = &member;
+    try {
+      model.fit(member.rank() == 2 ? bad : *c.x, *c.y, options);
+    } catch (const DataError& e) {
+      errors[std::size_t(member.rank())] = e.what();
+    }
+  });
+  EXPECT_NE(errors[2].find("NaN"), std::string::npos) << errors[2];
+  for (int r : {0, 1}) {
+    EXPECT_NE(errors[std::size_t(r)].find("1 other process(es) refused"), std::string::npos)
+        << errors[std::size_t(r)];
+  }
+}
+
+TEST(DataParallelChecks, AnotherConfigurationOnOneProcessIsRefused) {
+  ParallelCase c = parallel_cases()[0];
+  std::vector<std::string> errors(2u);
+  ThreadGroup(2).run([&](Communicator& member) {
+    Sequential model(4, 7);
+    model.add(Dense(8, "tanh"));
+    model.add(Dense(3, "softmax"));
+    // Rank 1 asks for other metrics: its totals would not add up with rank 0's.
+    std::vector<std::string> metrics{"accuracy"};
+    if (member.rank() == 1) metrics.push_back("f1");
+    model.compile({.loss = Loss("cce"), .optimizer = "adam", .metrics = metrics});
+    FitOptions options = c.options;
+    options.communicator = &member;
+    try {
+      model.fit(*c.x, *c.y, options);
+    } catch (const DataError& e) {
+      errors[std::size_t(member.rank())] = e.what();
+    }
+  });
+  EXPECT_NE(errors[1].find("layers, loss, metrics and optimizer"), std::string::npos) << errors[1];
+  EXPECT_FALSE(errors[0].empty());
+}
+
+// L-BFGS starts a step from the last line search's evaluation; a callback on rank 0 alone that
+// runs passes of its own (TensorBoard's gradient histograms do) voids it there only: every
+// process must then evaluate again, together.
+TEST(DataParallelChecks, AKeptEvaluationVoidedOnOneProcessIsVoidedOnEvery) {
+  const std::vector<ParallelCase> cases = parallel_cases();
+  const auto lbfgs =
+      std::find_if(cases.begin(), cases.end(), [](const auto& c) { return c.name == "lbfgs_full_batch"; });
+  ASSERT_NE(lbfgs, cases.end());
+  const ParallelCase& c = *lbfgs;
+  auto train = [&](Communicator* member, bool probe) {
+    Sequential model = c.model();
+    LambdaCallback callback([&](Sequential& m, int, const Logs&) {
+      if (!probe) return;
+      m.forward(cview(*c.x), true);
+      m.zero_grad();
+      m.backward(cview(*c.y));
+    });
+    FitOptions options = c.options;
+    options.callbacks = {&callback};
+    options.communicator = member;
+    model.fit(*c.x, *c.y, options);
+    const auto w = model.parameters().values();
+    return std::vector<Scalar>(w.begin(), w.end());
+  };
+  ParallelRun one, rank1;
+  one.weights = train(nullptr, true);
+  std::vector<std::vector<Scalar>> group(2u);
+  ThreadGroup(2).run(
+      [&](Communicator& member) { group[std::size_t(member.rank())] = train(&member, member.rank() == 0); });
+  EXPECT_TRUE(same_bits(group[0], group[1]));
+  rank1.weights = group[1];
+  expect_close(rank1, one, c.tolerance, "lbfgs with a probe on rank 0");
 }
 
 // A callback that stops one process (a time limit, say) stops them all after that epoch.

@@ -4,6 +4,8 @@
 // repeats bit for bit.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <barrier>
 #include <cstring>
 #include <exception>
@@ -30,7 +32,12 @@ class ThreadGroup {
       group_.slots_[std::size_t(rank_)] = {bytes.data(), bytes.size()};
       group_.barrier_.arrive_and_wait();
       const Slot& from = group_.slots_[std::size_t(root)];
-      if (rank_ != root && from.size == bytes.size()) std::memcpy(bytes.data(), from.data, bytes.size());
+      if (from.size != bytes.size()) {
+        ADD_FAILURE() << "broadcast: rank " << rank_ << " gave " << bytes.size() << " bytes, the root "
+                      << from.size;
+      } else if (rank_ != root) {
+        std::memcpy(bytes.data(), from.data, bytes.size());
+      }
       group_.barrier_.arrive_and_wait();
     }
 
@@ -43,6 +50,9 @@ class ThreadGroup {
         sums.assign(values.begin(), values.end());
         for (std::size_t r = 1; r < group_.slots_.size(); ++r) {
           const T* other = static_cast<const T*>(group_.slots_[r].data);
+          if (group_.slots_[r].size != sums.size())
+            ADD_FAILURE() << "allreduce: rank " << r << " gave " << group_.slots_[r].size
+                          << " values, rank 0 " << sums.size();
           for (std::size_t i = 0; i < sums.size() && i < group_.slots_[r].size; ++i) sums[i] += other[i];
         }
       }
@@ -55,7 +65,8 @@ class ThreadGroup {
   };
 
   // f(member) on every member's thread; rethrows the first exception any of them threw. A member
-  // that throws leaves the group (the others' collectives no longer wait for it).
+  // that throws leaves the group (the others' collectives no longer wait for it; what they sum
+  // then is not to be trusted). One run per group.
   template <class F>
   void run(F f) {
     std::vector<std::thread> threads;

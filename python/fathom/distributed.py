@@ -50,13 +50,18 @@ def init():
     global _world
     if _world is not None:
         return _world
-    if not launched() or _job_size() <= 1:
+    if not launched():
         return None
     if not available():
+        if _job_size() <= 1:
+            return None
         raise RuntimeError("started by mpirun with %d processes, but this fathom was built without MPI "
                            "(install libopenmpi-dev and build with -DFATHOM_MPI=ON)" % _job_size())
-    _world = _d.world()
+    world = _d.world()  # the job's size from MPI itself: not every launcher says it
     atexit.register(_d.finalize)
+    if world.size <= 1:
+        return None
+    _world = world
     previous = sys.excepthook
 
     def abort_job(kind, value, traceback):

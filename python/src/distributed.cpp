@@ -44,11 +44,9 @@ void bind_distributed(py::module_& m) {
         c.barrier();
       });
   d.def("world", &world, py::return_value_policy::reference);
-  d.def("finalize", [] {
-    Job& j = job();
-    j.world.reset();
-    j.environment.reset();
-  });
+  // MPI_Finalize at exit. The communicator object stays (Python may still hold it); an MPI call
+  // through it after this is MPI's error, which ends the process.
+  d.def("finalize", [] { job().environment.reset(); });
   d.def("abort", &distributed::abort, py::arg("code"));
 }
 

@@ -38,6 +38,22 @@ std::uint64_t fingerprint(std::span<const Scalar> values) {
   return h;
 }
 
+void require_no_errors(Communicator& comm, const std::exception_ptr& error) {
+  double failed = error ? 1.0 : 0.0;
+  comm.allreduce_sum(std::span<double>(&failed, 1));
+  if (error) std::rethrow_exception(error);
+  if (failed > 0) {
+    throw DataError("data-parallel training: " + std::to_string(int(failed)) +
+                    " other process(es) refused their data or options (see their errors)");
+  }
+}
+
+std::uint64_t fingerprint(std::string_view text) {
+  std::uint64_t h = 0xCBF29CE484222325ULL;  // FNV-1a
+  for (unsigned char c : text) h = (h ^ c) * 0x100000001B3ULL;
+  return h;
+}
+
 void require_agreement(Communicator& comm, const Agreement& mine) {
   std::vector<std::uint64_t> root(mine.fields.size());
   for (std::size_t i = 0; i < root.size(); ++i) root[i] = mine.fields[i].second;
@@ -101,6 +117,14 @@ void require_same_weights(Communicator& comm, const Sequential& model) {
 }  // namespace fathom::detail
 
 namespace fathom {
+
+bool Sequential::kept_applies_everywhere(ConstMatrixView x, ConstMatrixView y) {
+  const bool here = kept_applies(x, y);
+  if (parallel_.comm == nullptr || !keep_evaluations_) return here;
+  double refusing = here ? 0.0 : 1.0;
+  parallel_.comm->allreduce_sum(std::span<double>(&refusing, 1));
+  return refusing == 0;
+}
 
 // train_step's (and a full-batch objective's) forward and backward passes: in data-parallel
 // training over this process's share, then summed over every process's.

@@ -3,8 +3,10 @@
 // over the processes, and the checks that every process trains the same model on the same data.
 #pragma once
 
+#include <exception>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include "fathom/core/matrix.hpp"
 #include "fathom/train/communicator.hpp"
@@ -40,6 +42,13 @@ struct Agreement {
 // Compares every process's fields with rank 0's; when any process differs, throws DataError on
 // every process (so that none is left waiting in a collective), naming the field.
 void require_agreement(Communicator& comm, const Agreement& mine);
+
+// Every process's verdict on its own checks: rethrows `error` where there is one, and throws
+// DataError on the processes without one when any other has one.
+void require_no_errors(Communicator& comm, const std::exception_ptr& error);
+
+// One 64-bit fingerprint of a text (a model's configuration).
+std::uint64_t fingerprint(std::string_view text);
 
 // Rank 0's weights, optimizer state and random generator, copied to every other process, so
 // that all start from the same model (as Horovod's broadcast of the initial variables).

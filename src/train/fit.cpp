@@ -8,6 +8,7 @@
 #include <cstring>
 #include <memory>
 #include <numeric>
+#include <optional>
 
 #include "../core/finite.hpp"
 #include "data_parallel.hpp"
@@ -134,7 +135,15 @@ bool has_random_layers(const Sequential& model) {
 void start_data_parallel(Communicator& comm, Sequential& model, ConstMatrixView x, ConstMatrixView y,
                          ConstMatrixView x_val, ConstMatrixView y_val, const FitOptions& options,
                          Index batch) {
+  // The model as configured: its layers, loss, metrics and optimizer (a process with other
+  // metrics would sum other totals; one with another loss, other gradients).
+  std::string config = model.loss().name();
+  config.append("|").append(model.optimizer().name()).append(model.optimizer().config_json());
+  for (const auto& metric : model.metric_names()) config.append("|").append(metric);
+  for (std::size_t i = 0; i < model.layer_count(); ++i)
+    config.append("|").append(model.layer(i).config_json());
   detail::Agreement mine;
+  mine.add("the fingerprint of the model's layers, loss, metrics and optimizer", detail::fingerprint(config));
   mine.add("the number of training samples", std::uint64_t(x.cols()));
   mine.add("the number of validation samples", std::uint64_t(x_val.cols()));
   mine.add("the batch size", std::uint64_t(batch));
@@ -175,9 +184,18 @@ void check_options(const FitOptions& options) {
   }
 }
 
-}  // namespace
+// What fit() works out before training: the training and validation views and the batch.
+struct Plan {
+  Index n;
+  ConstMatrixView x_train, y_train;
+  bool has_val;
+  ConstMatrixView x_val, y_val;
+  bool whole;
+  Index batch;
+};
 
-History fit(Sequential& model, ConstMatrixView x, ConstMatrixView y, const FitOptions& options) {
+// The checks of fit's arguments (throwing on bad ones) and its plan.
+Plan plan_fit(const Sequential& model, ConstMatrixView x, ConstMatrixView y, const FitOptions& options) {
   require(model.compiled(), "Sequential::fit: compile the model first");
   check_options(options);
   check_data(model, x, y, "training");
@@ -191,15 +209,6 @@ History fit(Sequential& model, ConstMatrixView x, ConstMatrixView y, const FitOp
   require<DataError>(options.validation_split == 0 || (n_val >= 1 && n >= 1),
                      "fit: validation_split " + std::to_string(options.validation_split) + " of " +
                          std::to_string(n_all) + " samples leaves an empty training or validation set");
-  const ConstMatrixView x_train(x.data(), x.rows(), n), y_train(y.data(), y.rows(), n);
-  const bool has_val = n_val > 0 || options.validation_x != nullptr;
-  const ConstMatrixView x_val = options.validation_x
-                                    ? view(*options.validation_x)
-                                    : ConstMatrixView(x.data() + x.rows() * n, x.rows(), n_val);
-  const ConstMatrixView y_val = options.validation_y
-                                    ? view(*options.validation_y)
-                                    : ConstMatrixView(y.data() + y.rows() * n, y.rows(), n_val);
-
   const Optimizer& optimizer = model.optimizer();
   const bool whole = optimizer.full_batch();
   const Index batch =
@@ -210,10 +219,40 @@ History fit(Sequential& model, ConstMatrixView x, ConstMatrixView y, const FitOp
                           " samples (leave batch_size at its default, 0, or set it to " + std::to_string(n) +
                           " or more" + (optimizer.name() == "lbfgs" ? "; or allow mini_batches)" : ")"));
   }
+  return {.n = n,
+          .x_train = ConstMatrixView(x.data(), x.rows(), n),
+          .y_train = ConstMatrixView(y.data(), y.rows(), n),
+          .has_val = n_val > 0 || options.validation_x != nullptr,
+          .x_val = options.validation_x ? view(*options.validation_x)
+                                        : ConstMatrixView(x.data() + x.rows() * n, x.rows(), n_val),
+          .y_val = options.validation_y ? view(*options.validation_y)
+                                        : ConstMatrixView(y.data() + y.rows() * n, y.rows(), n_val),
+          .whole = whole,
+          .batch = batch};
+}
+
+}  // namespace
+
+History fit(Sequential& model, ConstMatrixView x, ConstMatrixView y, const FitOptions& options) {
   // Data-parallel training (docs/scaling.md): this process computes its share of every batch.
   // A group of one is one process's training, without a collective call.
   Communicator* comm =
       options.communicator != nullptr && options.communicator->size() > 1 ? options.communicator : nullptr;
+  std::optional<Plan> planned;
+  if (comm == nullptr) {
+    planned.emplace(plan_fit(model, x, y, options));
+  } else {
+    // A process whose arguments fail the checks must not leave the others waiting for it in the
+    // first collective call: every process learns of it, and all throw.
+    std::exception_ptr error;
+    try {
+      planned.emplace(plan_fit(model, x, y, options));
+    } catch (...) {
+      error = std::current_exception();
+    }
+    detail::require_no_errors(*comm, error);
+  }
+  const auto& [n, x_train, y_train, has_val, x_val, y_val, whole, batch] = *planned;
   if (comm != nullptr) start_data_parallel(*comm, model, x_train, y_train, x_val, y_val, options, batch);
   model.reserve(batch);  // validation runs on its own workspace, not on the training buffers
   // The full-batch steps may start from the last step's final evaluation (Sequential::kept_):

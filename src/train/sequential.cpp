@@ -276,7 +276,7 @@ double Sequential::train_step(ConstMatrixView x, ConstMatrixView y) {
   // A rule that evaluates the loss at trial weights needs it to be one function: refused before
   // anything moves.
   if (optimizer_->needs_objective()) detail::ModelObjective::require_deterministic(*this);
-  if (kept_applies(x, y)) {
+  if (kept_applies_everywhere(x, y)) {
     // The last step's final evaluation was of these weights on this data: its loss, gradient
     // and outputs are still in place.
     loss = kept_.loss;

@@ -271,6 +271,9 @@ class Sequential {
   void gradient_evaluated(double loss);
   // Whether kept_ holds the loss and gradient of x, y at the current weights.
   bool kept_applies(ConstMatrixView x, ConstMatrixView y) const;
+  // kept_applies on every process of a data-parallel step (a callback on one process may have
+  // run a pass there), so that all evaluate the batch again or none does.
+  bool kept_applies_everywhere(ConstMatrixView x, ConstMatrixView y);
   bool gradients_kept_ = true;  // false after train_step
   const Dense* output_dense_ = nullptr;
   bool fused_ = false;
