@@ -36,7 +36,7 @@ class Environment {
   Environment& operator=(const Environment&) = delete;
 
  private:
-  bool finalize_ = false;
+  [[maybe_unused]] bool finalize_ = false;  // (read only where fathom is built with MPI)
 };
 
 // A duplicate of MPI_COMM_WORLD (so fathom's messages never meet the program's own), whose
