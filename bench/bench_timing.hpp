@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
+#include <cstdio>
 #include <fathom/fathom.hpp>
 #include <utility>
 #include <vector>
@@ -12,6 +13,17 @@
 namespace fathom_bench {
 
 using Clock = std::chrono::steady_clock;
+
+// The 1-minute load average (-1 if unknown): the machine may be shared, and a busy core halves
+// 2-thread and 2-process figures, so runs record the load they saw.
+inline double load_average() {
+  double load = -1;
+  if (std::FILE* f = std::fopen("/proc/loadavg", "r")) {
+    if (std::fscanf(f, "%lf", &load) != 1) load = -1;
+    std::fclose(f);
+  }
+  return load;
+}
 
 inline double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();

@@ -87,15 +87,6 @@ void result(const char* fmt, Args... args) {
   std::fflush(stdout);
 }
 
-double load_average() {
-  double load = -1;
-  if (std::FILE* f = std::fopen("/proc/loadavg", "r")) {
-    if (std::fscanf(f, "%lf", &load) != 1) load = -1;
-    std::fclose(f);
-  }
-  return load;
-}
-
 // Forwards to another communicator and keeps the wall time spent in each kind of call. The
 // float allreduce is the gradient arena's (one per step); the double ones are the step's loss
 // and, once an epoch, the metrics and the weight check; broadcasts come at the start of fit.

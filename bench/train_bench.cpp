@@ -110,17 +110,6 @@ Config parse_args(int argc, char** argv) {
   return c;
 }
 
-// The 1-minute load average: this machine is shared, and a busy core halves 2-thread figures,
-// so every run records the load it saw at the start and at the end.
-double load_average() {
-  double load = -1;
-  if (std::FILE* f = std::fopen("/proc/loadavg", "r")) {
-    if (std::fscanf(f, "%lf", &load) != 1) load = -1;
-    std::fclose(f);
-  }
-  return load;
-}
-
 // The CPU model with spaces turned into '_', so it stays one RESULT value.
 std::string cpu_model() {
   std::string model = "unknown";

@@ -34,19 +34,11 @@ class HostileFilesTest : public CliFixture {
  protected:
   // Runs `fathom ARGS` in the test's folder within kAddressSpaceKiB.
   CliResult run_bounded(const std::string& args) const {
-    const fs::path out = dir_ / ".stdout", err = dir_ / ".stderr";
     const std::string limit =
         fathom_test::kAddressSanitizer ? "" : "ulimit -v " + std::to_string(kAddressSpaceKiB) + " && ";
-    const std::string command = limit + "cd " + quoted(dir_.string()) +
-                                " && OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MALLOC_ARENA_MAX=1 " +
-                                quoted(FATHOM_CLI_PATH) + " " + args + " >" + quoted(out.string()) + " 2>" +
-                                quoted(err.string()) + " </dev/null";
-    const int status = std::system(command.c_str());
-    CliResult r;
-    r.code = status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = read_text(out);
-    r.err = read_text(err);
-    return r;
+    return run_shell(
+        "OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MALLOC_ARENA_MAX=1 " + quoted(FATHOM_CLI_PATH) + " " + args,
+        "/dev/null", limit);
   }
 };
 

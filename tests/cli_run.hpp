@@ -63,10 +63,20 @@ class CliFixture : public ::testing::Test {
   // Runs `fathom ARGS` in the test's folder; `args` is shell text (quote paths yourself).
   // `stdin_file` (relative to the folder) becomes the standard input.
   CliResult run(const std::string& args, const std::string& stdin_file = "") const {
+    return run_shell(quoted(FATHOM_CLI_PATH) + " " + args,
+                     stdin_file.empty() ? std::string("/dev/null") : quoted(stdin_file));
+  }
+
+  // Runs a shell command line in the test's folder (`before` goes ahead of the `cd`, e.g. a
+  // ulimit), its standard input from `stdin_path`; captures its exit code and streams.
+  CliResult run_shell(const std::string& command_line, const std::string& stdin_path = "/dev/null",
+                      const std::string& before = "") const {
     const fs::path out = dir_ / ".stdout", err = dir_ / ".stderr";
-    std::string command = "cd '" + dir_.string() + "' && '" + std::string(FATHOM_CLI_PATH) + "' " + args +
-                          " >'" + out.string() + "' 2>'" + err.string() + "'";
-    command += " <" + (stdin_file.empty() ? std::string("/dev/null") : "'" + stdin_file + "'");
+    // (Appended piece by piece: GCC 12 reports a false -Wrestrict on "'" + std::string.)
+    std::string command = before;
+    command.append("cd ").append(quoted(dir_.string())).append(" && ").append(command_line);
+    command.append(" >").append(quoted(out.string())).append(" 2>").append(quoted(err.string()));
+    command.append(" <").append(stdin_path);
     const int status = std::system(command.c_str());
     CliResult r;
     r.code = status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;

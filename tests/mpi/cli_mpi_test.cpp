@@ -34,19 +34,12 @@ class MpiTrain : public CliFixture {
  protected:
   // `mpirun -np N fathom ARGS` in the test's folder.
   CliResult mpirun(int n, const std::string& args) const {
-    return run_shell(std::string(FATHOM_MPIRUN) + " --oversubscribe --allow-run-as-root -np " +
-                     std::to_string(n) + " '" + FATHOM_CLI_PATH + "' " + args);
-  }
-  CliResult run_shell(const std::string& command_line) const {
-    const fs::path out = dir_ / ".stdout", err = dir_ / ".stderr";
-    const std::string command = "cd '" + dir_.string() + "' && timeout 120 " + command_line + " >'" +
-                                out.string() + "' 2>'" + err.string() + "' </dev/null";
-    const int status = std::system(command.c_str());
-    CliResult r;
-    r.code = status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = read_text(out);
-    r.err = read_text(err);
-    return r;
+    std::string command = "timeout 120 ";
+    command.append(FATHOM_MPIRUN)
+        .append(" --oversubscribe --allow-run-as-root -np ")
+        .append(std::to_string(n));
+    command.append(" ").append(quoted(FATHOM_CLI_PATH)).append(" ").append(args);
+    return run_shell(command);
   }
 };
 
