@@ -1,5 +1,5 @@
-// Timing shared by the benchmark programs: wall-clock seconds, the statistics their RESULT lines
-// report, and a callback that times every epoch of a fit() call.
+// Shared by the benchmark programs: wall-clock seconds, the RESULT line and the statistics it
+// reports, the machine's load, and a callback that times every epoch of a fit() call.
 #pragma once
 
 #include <algorithm>
@@ -13,6 +13,15 @@
 namespace fathom_bench {
 
 using Clock = std::chrono::steady_clock;
+
+// One "RESULT key=value ..." line on stdout (printf's format), flushed at once.
+template <class... Args>
+void result(const char* fmt, Args... args) {
+  std::printf("RESULT ");
+  std::printf(fmt, args...);
+  std::printf("\n");
+  std::fflush(stdout);
+}
 
 // The 1-minute load average (-1 if unknown): the machine may be shared, and a busy core halves
 // 2-thread and 2-process figures, so runs record the load they saw.

@@ -79,14 +79,6 @@ Config parse_args(int argc, char** argv) {
   return c;
 }
 
-template <class... Args>
-void result(const char* fmt, Args... args) {
-  std::printf("RESULT ");
-  std::printf(fmt, args...);
-  std::printf("\n");
-  std::fflush(stdout);
-}
-
 // Forwards to another communicator and keeps the wall time spent in each kind of call. The
 // float allreduce is the gradient arena's (one per step); the double ones are the step's loss
 // and, once an epoch, the metrics and the weight check; broadcasts come at the start of fit.

@@ -53,14 +53,6 @@ using fathom::Scalar;
 using namespace fathom_bench;
 
 template <class... Args>
-void result(const char* fmt, Args... args) {
-  std::printf("RESULT ");
-  std::printf(fmt, args...);
-  std::printf("\n");
-  std::fflush(stdout);
-}
-
-template <class... Args>
 void progress(const char* fmt, Args... args) {
   std::fprintf(stderr, "# ");
   std::fprintf(stderr, fmt, args...);
